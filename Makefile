@@ -1,0 +1,30 @@
+# Everything runs from a virtual environment at .venv, created on first use.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup run test bench clean-venv
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -U pip uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[pipeline,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job on the embedded defaults: clean the fixture pages and show every removal.
+run: setup
+	$(VENV)/bin/cleaners clean fixtures/html/*.html --explain
+
+test: setup
+	$(PY) -m pytest -q
+
+# Cleaning quality against plain trafilatura on ../shared/bench (pass ARGS="--limit 50" to shorten).
+bench: setup
+	$(PY) bench/quality.py $(ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

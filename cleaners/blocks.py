@@ -1,0 +1,64 @@
+"""Split plain text into blocks: headings, paragraphs, list items."""
+from __future__ import annotations
+
+import re
+
+from .model import Block
+
+# A line that is nothing but a list marker: the item follows on the next line.
+_LONE_MARKER = re.compile(r"^[-–•*·▪►]$")
+_BULLET = re.compile(r"^[-–•*·▪►]\s+(?=\S)")
+_TERMINAL = re.compile(r"[.!?…:;,\"”“»«'’)\]]$")
+_HYPHEN_BREAK = re.compile(r"\w-$")
+
+
+def looks_like_heading(text: str) -> bool:
+    """Short line without closing punctuation: a headline or subheading in plain text."""
+    return 0 < len(text.split()) <= 20 and not _TERMINAL.search(text)
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut normalised text into blocks.
+
+    Every non-empty line is a block, except that a lone list marker joins the line after it, and
+    hard-wrapped lines (a line broken mid-sentence, continuing in lower case) are joined again.
+    """
+    blocks: list[Block] = []
+    pending_marker = False
+    previous_line_blank = True
+    for line in text.split("\n"):
+        if not line:
+            previous_line_blank = True
+            continue
+        if _LONE_MARKER.match(line):
+            pending_marker = True
+            previous_line_blank = False
+            continue
+        if pending_marker:
+            blocks.append(Block(line, "item"))
+            pending_marker = False
+        elif _BULLET.match(line):
+            blocks.append(Block(_BULLET.sub("", line), "item"))
+        elif blocks and not previous_line_blank and _is_continuation(blocks[-1].text, line):
+            last = blocks[-1]
+            joiner = "" if _HYPHEN_BREAK.search(last.text) and line[0].islower() else " "
+            if joiner == "":
+                last.text = last.text[:-1]
+            last.text = f"{last.text}{joiner}{line}"
+        else:
+            blocks.append(Block(line))
+        previous_line_blank = False
+    for block in blocks:
+        if block.kind == "paragraph" and looks_like_heading(block.text):
+            block.kind = "heading"
+    return blocks
+
+
+def _is_continuation(previous: str, line: str) -> bool:
+    """A hard line wrap: the previous line stops mid-sentence and this one goes on in lower case."""
+    return line[0].islower() and not re.search(r"[.!?…:\"”»]$", previous)
+
+
+def render(blocks: list[Block]) -> str:
+    """Blocks back to text: one blank line between blocks, list items as `- item`."""
+    return "\n\n".join(f"- {b.text}" if b.kind == "item" else b.text for b in blocks)

@@ -1,0 +1,100 @@
+"""clean_text and clean_html: the library's two entry points."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import detect
+from .blocks import looks_like_heading, render, split_blocks
+from .errors import CleaningError
+from .extract_meta import metadata_from_removals
+from .language import detect_language
+from .model import Block, CleanResult, Metadata, Removal
+from .normalize import normalize_text
+from .rules import RuleSet, load_rules
+from .source import registered_domain
+from .verdicts import Verdicts
+
+RulesArg = str | Path | list | tuple | RuleSet | None
+
+# Guard thresholds: flag an article when cleaning leaves less than this share of its words.
+OVER_PRUNED_SHARE = 0.4
+_CLOSED = re.compile(r"[.!?…\"”“»'’):]$")
+
+
+def clean_text(text: str, *, source: str | None = None, url: str | None = None,
+               language: str | None = None, rules: RulesArg = None) -> CleanResult:
+    """Clean text already extracted from a page. Raises TypeError/ValueError on unusable input."""
+    if isinstance(text, bytes):
+        raise TypeError("clean_text takes str; decode bytes first (or use clean_html for pages)")
+    if not isinstance(text, str):
+        raise TypeError(f"clean_text takes str, not {type(text).__name__}")
+    blocks = split_blocks(normalize_text(text))
+    if not blocks:
+        raise CleaningError("empty_input", "empty input: no text to clean")
+    ruleset = load_rules(rules)
+    source = source or registered_domain(url)
+    language = language or detect_language(" ".join(b.text for b in blocks[:40]))
+    article_rules = ruleset.for_article(language, source)
+    title = None
+    first = blocks[0]
+    if (len(blocks) > 1 and first.kind == "heading" and not detect.is_dateline(first.text)
+            and not article_rules.matching(first.text)):
+        title, blocks = first.text, blocks[1:]
+    return _clean_blocks(blocks, ruleset, article_rules, title=title, metadata=Metadata(),
+                         language=language, source=source, url=url, removals=[])
+
+
+def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
+               language: str | None = None, rules: RulesArg = None) -> CleanResult:
+    """Clean a whole HTML page: prune junk elements, extract the article, then clean its blocks."""
+    from .html import extract_page  # lxml/trafilatura work lives there
+
+    if not isinstance(html, (str, bytes)):
+        raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
+    ruleset = load_rules(rules)
+    source = source or registered_domain(url)
+    page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
+    article_rules = ruleset.for_article(page.language, source)
+    return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
+                         language=page.language, source=source, url=url, removals=page.pruned)
+
+
+def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title, metadata: Metadata,
+                  language, source, url, removals: list[Removal]) -> CleanResult:
+    verdicts = Verdicts(blocks)
+    detect.apply_rules(blocks, article_rules, verdicts)
+    detect.top_labels(blocks, verdicts)
+    author = detect.name_then_bio(blocks, verdicts)
+    detect.junk_cluster(blocks, verdicts)
+
+    kept = [Block(verdicts.kept_text(i), blocks[i].kind) for i in verdicts.kept()]
+    kept = [b for b in kept if b.text]
+    all_removals = removals + verdicts.removals()
+    metadata = metadata_from_removals(all_removals, ruleset, metadata)
+    if author and not metadata.author:
+        metadata.author = author
+    return CleanResult(
+        text=render(kept), title=title, language=language, metadata=metadata,
+        removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,
+    )
+
+
+def _warnings(blocks: list[Block], kept: list[Block]) -> list[str]:
+    warnings = []
+    words_in = sum(b.words for b in blocks)
+    words_out = sum(b.words for b in kept)
+    if not kept:
+        warnings.append("empty")
+    elif words_out < OVER_PRUNED_SHARE * words_in:
+        warnings.append("over_pruned")
+    if kept and _looks_truncated(kept[-1]):
+        warnings.append("truncated")
+    return warnings
+
+
+def _looks_truncated(last: Block) -> bool:
+    """The article stops mid-sentence: a long last block without closing punctuation."""
+    if _CLOSED.search(last.text) or last.words < 8:
+        return False
+    return last.kind != "heading" or not looks_like_heading(last.text) or last.words > 20

@@ -1,0 +1,125 @@
+"""Detectors that run over an article's blocks: rule packs first, then structure heuristics.
+
+The heuristics catch what no single pattern can: a run of labels and dates above the article, a
+name line followed by a short biography, and short leftovers (headings, slogans) that sit among
+junk at the end of the article.
+"""
+from __future__ import annotations
+
+import re
+
+from .dates import find_date
+from .model import CATEGORIES, Block
+from .rules import ArticleRules, Rule
+from .verdicts import Verdicts, is_substantial
+
+# Structure heuristics are rules too: each has an id in the catalogue and a reason.
+HEURISTICS: dict[str, tuple[str, str]] = {
+    "metadata.top-labels": ("metadata", "Short labels next to a dateline above the article are its category and tag line."),
+    "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
+    **{
+        f"{category}.junk-cluster": (category, "A short line among removed junk at the end of the article belongs to that junk.")
+        for category in CATEGORIES
+    },
+}
+
+_TAG_LIKE = re.compile(r"^[\w][\w&/+.'’ -]{0,40}$")
+_NAME = re.compile(r"^(?P<first>[A-ZÄÖÜ][a-zäöüß'’-]+)(?: (?:von|van|de|der|da|di|le|la) ?)?(?: [A-ZÄÖÜ][\w'’-]+){1,2}$")
+_BIO_VERB = re.compile(
+    r"^\s*(?:ist|war|arbeitet|schreibt|berichtet|studierte|hat|is|was|has|writes|covers|works|joined|studied)\b", re.I
+)
+
+
+def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) -> None:
+    top_end = _top_end(blocks)
+    half = len(blocks) / 2
+    for index, block in enumerate(blocks):
+        if verdicts.is_removed(index):
+            continue
+        for rule, match in rules.matching(block.text):
+            if rule.position == "top" and index >= top_end or rule.position == "tail" and index < half:
+                continue
+            if rule.kind == "sentence":
+                spans = [m.span() for m in rule.regex.finditer(block.text)]
+                verdicts.remove_sentences(index, spans, rule.category, rule.id, rule.why)
+                if verdicts.is_removed(index):
+                    break
+                continue
+            verdicts.remove_block(index, rule.category, rule.id, rule.why)
+            if rule.kind == "section":
+                _remove_section(blocks, index, rule, verdicts)
+            break
+
+
+def _remove_section(blocks: list[Block], start: int, rule: Rule, verdicts: Verdicts) -> None:
+    """A section heading takes the blocks under it, up to the next heading."""
+    for index in range(start + 1, min(len(blocks), start + 1 + rule.max_blocks)):
+        if blocks[index].kind == "heading":
+            return
+        verdicts.remove_block(index, rule.category, rule.id, rule.why)
+
+
+def _top_end(blocks: list[Block]) -> int:
+    """Index of the first block of article prose; everything before it is the article's top."""
+    for index, block in enumerate(blocks):
+        if is_substantial(block):
+            return index
+    return min(3, len(blocks))
+
+
+def top_labels(blocks: list[Block], verdicts: Verdicts) -> None:
+    """Tag-like lines beside a removed dateline or label at the top are metadata too."""
+    top_end = _top_end(blocks)
+    changed = True
+    while changed:
+        changed = False
+        for index in range(top_end):
+            if verdicts.is_removed(index) or not _is_tag_like(blocks[index]):
+                continue
+            neighbours = [i for i in (index - 1, index + 1) if 0 <= i < len(blocks)]
+            if any(verdicts.removed.get(i) and verdicts.removed[i].category == "metadata" for i in neighbours):
+                verdicts.remove_block(index, "metadata", "metadata.top-labels", HEURISTICS["metadata.top-labels"][1])
+                changed = True
+
+
+def _is_tag_like(block: Block) -> bool:
+    return block.words <= 3 and bool(_TAG_LIKE.match(block.text))
+
+
+def name_then_bio(blocks: list[Block], verdicts: Verdicts) -> str | None:
+    """Find `Name Surname` followed by a biography starting with that name; return the name."""
+    why = HEURISTICS["author_bio.name-then-bio"][1]
+    for index in range(len(blocks) // 2, len(blocks) - 1):
+        name, bio = blocks[index].text, blocks[index + 1].text
+        match = _NAME.match(name)
+        if not match or verdicts.is_removed(index) or blocks[index + 1].words > 120:
+            continue
+        for lead in (name, match["first"]):
+            if bio.startswith(lead) and _BIO_VERB.match(bio[len(lead):]):
+                verdicts.remove_block(index, "author_bio", "author_bio.name-then-bio", why)
+                verdicts.remove_block(index + 1, "author_bio", "author_bio.name-then-bio", why)
+                return name
+    return None
+
+
+def junk_cluster(blocks: list[Block], verdicts: Verdicts) -> None:
+    """After the last paragraph of prose, short lines among removed junk go with that junk."""
+    kept_prose = [i for i in verdicts.kept() if blocks[i].words >= 12]
+    if not kept_prose:  # no prose left to tell article from tail: leave the rest alone
+        return
+    tail = range(kept_prose[-1] + 1, len(blocks))
+    removed_in_tail = [i for i in tail if verdicts.is_removed(i)]
+    if not removed_in_tail:
+        return
+    for index in tail:
+        if verdicts.is_removed(index) or blocks[index].words >= 12:
+            continue
+        after = [i for i in removed_in_tail if i > index]
+        source = after[0] if after else removed_in_tail[-1]
+        category = verdicts.removed[source].category
+        rule_id = f"{category}.junk-cluster"
+        verdicts.remove_block(index, category, rule_id, HEURISTICS[rule_id][1])
+
+
+def is_dateline(text: str) -> bool:
+    return len(text.split()) <= 6 and find_date(text) is not None

@@ -1,0 +1,43 @@
+"""Turn removed metadata and reference blocks into data: dates, author, tags, sources."""
+from __future__ import annotations
+
+import re
+
+from .dates import find_date
+from .model import Metadata, Removal
+from .rules import RuleSet
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_LABEL = re.compile(r"^[^:]{1,30}:\s*")
+_BYLINE = re.compile(r"^(?:von|by|autor(?:in)?:?|author:?|text:?)\s+", re.I)
+_PLACEHOLDER = re.compile(r"^(?:no items found\.?|keine einträge( gefunden)?\.?|none|-)$", re.I)
+
+
+def metadata_from_removals(removals: list[Removal], rules: RuleSet, found: Metadata) -> Metadata:
+    """Fill `found` from what was removed; values already in `found` (from the page) win."""
+    tags: list[str] = list(found.tags)
+    sources: list[str] = list(found.sources)
+    for removal in removals:
+        rule = rules.by_id.get(removal.rule_id)
+        extract = rule.extract if rule else None
+        text = removal.text
+        if removal.category == "references" or extract == "sources":
+            urls = [u.rstrip(".,;") for u in _URL.findall(text)]
+            value = _LABEL.sub("", text).strip()
+            sources.extend(urls or ([value] if value else []))
+        elif extract == "author" and not found.author:
+            found.author = _BYLINE.sub("", _LABEL.sub("", text)).strip() or None
+        elif removal.category == "metadata":
+            date = find_date(text)
+            if date and len(text.split()) <= 8:
+                found.published = found.published or date
+            elif extract == "tags" or removal.rule_id == "metadata.top-labels":
+                value = _LABEL.sub("", text) if extract == "tags" else text
+                tags.extend(t.strip() for t in re.split(r"[,;|·•]", value) if t.strip() and not _PLACEHOLDER.match(t.strip()))
+    found.tags = _unique(tags)
+    found.sources = _unique(sources)
+    return found
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))

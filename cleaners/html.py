@@ -1,0 +1,140 @@
+"""HTML pages: parse once, prune junk elements by selector rules, extract with trafilatura."""
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml import etree
+from trafilatura.utils import load_html
+
+from .errors import CleaningError
+from .language import detect_language
+from .model import Block, Metadata, Removal
+from .normalize import normalize_inline, normalize_text
+from .rules import RuleSet
+
+# Never prune an element that holds this share of the page's paragraph text: it is the article.
+MAX_PRUNE_SHARE = 0.4
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template")
+
+
+@dataclass
+class Page:
+    blocks: list[Block]
+    title: str | None
+    language: str | None
+    metadata: Metadata
+    pruned: list[Removal] = field(default_factory=list)
+
+
+def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source: str | None,
+                 language: str | None) -> Page:
+    if not (html.strip() if isinstance(html, str) else html.strip()):
+        raise CleaningError("empty_input", "empty input: no HTML to clean")
+    tree = load_html(html)
+    if tree is None:
+        raise CleaningError("not_html", "the input could not be parsed as HTML")
+    language = language or _page_language(tree)
+    pruned = _prune(tree, ruleset.for_article(language, source).selectors)
+    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False)
+    if document is None or document.body is None:
+        raise CleaningError("no_article", "no article text found in the page")
+    blocks = _blocks_from_body(document.body)
+    title = normalize_inline(document.title) if document.title else None
+    if blocks and title and blocks[0].text == title:
+        blocks = blocks[1:]
+    if not blocks:
+        raise CleaningError("no_article", "no article text found in the page")
+    language = language or detect_language(" ".join(b.text for b in blocks[:40]))
+    metadata = Metadata(
+        published=document.date or None,
+        author=normalize_inline(document.author) if document.author else None,
+        tags=[normalize_inline(t) for t in (document.categories or []) + (document.tags or []) if t.strip()],
+    )
+    return Page(blocks, title, language, metadata, pruned)
+
+
+def _page_language(tree) -> str | None:
+    lang = (tree.get("lang") or "").strip().lower()[:2]
+    return lang if lang.isalpha() and len(lang) == 2 else None
+
+
+def _prune(tree, selectors) -> list[Removal]:
+    """Drop every element a selector rule matches, logging its visible text."""
+    if not selectors:
+        return []
+    total = sum(len(p.text_content()) for p in tree.iter("p")) or 1
+    removals: list[Removal] = []
+    for rule in selectors:
+        for element in rule.selector(tree):
+            if element.getparent() is None or element.tag in ("html", "body") or not _attached(element, tree):
+                continue
+            if sum(len(p.text_content()) for p in element.iter("p")) >= MAX_PRUNE_SHARE * total:
+                continue
+            text = _visible_text(element)
+            if text:
+                removals.append(Removal(rule.category, rule.id, text, "element", -1, rule.why))
+            element.drop_tree()
+    return removals
+
+
+def _attached(element, tree) -> bool:
+    """False when an ancestor was already pruned by an earlier rule."""
+    root = element
+    while root.getparent() is not None:
+        root = root.getparent()
+    return root is tree
+
+
+def _visible_text(element) -> str:
+    copy = deepcopy(element)
+    copy.tail = None
+    etree.strip_elements(copy, *_INVISIBLE_TAGS, with_tail=False)
+    return normalize_inline(" ".join(copy.itertext()))
+
+
+def _blocks_from_body(body) -> list[Block]:
+    """trafilatura's XML body -> blocks: head, p, list/item, quote, table rows."""
+    raw: list[Block] = []
+    for child in body:
+        tag = child.tag
+        if tag == "head":
+            raw.append(Block(_text(child), "heading"))
+        elif tag == "list":
+            raw.extend(Block(_text(item), "item") for item in child.iter("item"))
+        elif tag == "table":
+            raw.extend(Block(" ".join(_text(cell) for cell in row.iter("cell")), "paragraph") for row in child.iter("row"))
+        else:
+            kind = "quote" if tag == "quote" else "paragraph"
+            raw.extend(Block(line, kind) for line in _lines(child))
+    raw = [b for b in raw if b.text]
+    return _normalize_blocks(raw)
+
+
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _lines(element) -> list[str]:
+    """A paragraph's text, split where the page had line breaks (<br>, kept by trafilatura as <lb/>)."""
+    if element.find(".//lb") is None:
+        return [_text(element)]
+    parts: list[str] = []
+
+    def walk(node):
+        parts.append("\n" if node.tag == "lb" else node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return [" ".join(line.split()) for line in "".join(parts).split("\n")]
+
+
+def _normalize_blocks(blocks: list[Block]) -> list[Block]:
+    """Normalise all block texts in one pass (ftfy per block would cost much more)."""
+    joined = normalize_text("\n".join(b.text for b in blocks)).split("\n")
+    if len(joined) != len(blocks):
+        joined = [normalize_inline(b.text) for b in blocks]
+    return [Block(text, b.kind) for text, b in zip(joined, blocks) if text]

@@ -1,0 +1,25 @@
+"""A small stop-word language guess: enough to choose German or English rule packs."""
+from __future__ import annotations
+
+import re
+
+SUPPORTED = ("de", "en")
+_STOPWORDS = {
+    "de": set("der die das und ist nicht ein eine einen dem den des mit von zu auf für sich auch im "
+              "wird werden hat haben sind wie bei nach oder aus noch über dass wir sie er es".split()),
+    "en": set("the and is are was were not a an of to in for on with that this it as by from at be "
+              "has have had will would or which their they he she we".split()),
+}
+_WORD = re.compile(r"[a-zäöüß]+")
+
+
+def detect_language(text: str, sample: int = 4000) -> str | None:
+    """'de', 'en' or None when the text is too short or neither clearly wins."""
+    words = _WORD.findall(text[:sample].lower())
+    if len(words) < 5:
+        return None
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=scores.get)
+    if scores[best] < 2 or scores[best] < 1.5 * min(scores.values()):
+        return None
+    return best

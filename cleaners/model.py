@@ -1,0 +1,72 @@
+"""The data the cleaner works on and hands back: blocks in, a CleanResult out."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# The closed set of removal categories (see DESIGN.md). Anything else is a bug in a rule file.
+CATEGORIES = (
+    "ad",
+    "promo",
+    "newsletter",
+    "disclaimer",
+    "related",
+    "author_bio",
+    "metadata",
+    "widget",
+    "references",
+    "template",
+)
+
+BLOCK_KINDS = ("heading", "paragraph", "item", "quote")
+
+
+@dataclass
+class Block:
+    """One unit of the article: a heading, paragraph, list item or quote."""
+
+    text: str
+    kind: str = "paragraph"
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class Removal:
+    """One span the cleaner took out, and why."""
+
+    category: str
+    rule_id: str
+    text: str
+    scope: str  # "block" (a whole block), "sentence" (one sentence of a kept block) or "element" (pruned HTML)
+    position: int  # index of the block in the article (-1 for HTML elements pruned before extraction)
+    why: str = ""
+
+
+@dataclass
+class Metadata:
+    published: str | None = None  # ISO date
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CleanResult:
+    text: str
+    title: str | None
+    language: str | None
+    metadata: Metadata
+    removals: list[Removal]
+    warnings: list[str]
+    source: str | None = None
+    url: str | None = None
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data."""
+        return asdict(self)
+
+    @property
+    def removed_words(self) -> int:
+        return sum(len(r.text.split()) for r in self.removals)

@@ -1,0 +1,33 @@
+"""Text normalisation: repair mojibake, unify Unicode, remove invisible and odd spaces."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+# Keep typographic quotes and full-width characters as the author wrote them: only repair damage.
+_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
+
+# Invisible characters that only get in the way (zero-width space/joiners, BOM, word joiner, soft hyphen).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Every horizontal space that is not a plain space (NBSP, narrow NBSP, thin space, ideographic ...).
+_ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]+")
+_SPACE_RUN = re.compile(" {2,}")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def normalize_text(text: str) -> str:
+    """Return text with mojibake repaired, NFC, plain spaces, stripped lines and \\n line ends."""
+    text = ftfy.fix_text(text, _FTFY_CONFIG)
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    text = _ODD_SPACE.sub(" ", text)
+    text = _SPACE_RUN.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def normalize_inline(text: str) -> str:
+    """Normalise a single block: like normalize_text, with every line break folded into a space."""
+    return " ".join(normalize_text(text).split())

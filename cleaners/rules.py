@@ -1,0 +1,226 @@
+"""Rule packs: TOML data files, loaded, checked and compiled once.
+
+A pack file holds a `[pack]` table (optional `sites`, `never_publish`) and a list of `[[rules]]`.
+Each rule has an `id` (`<category>.<slug>`, its identity), a `category`, a `kind`, a `pattern`,
+`languages`, a one-line `why` and `examples.remove` / `examples.keep`. See README "Rule packs".
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from lxml.cssselect import CSSSelector
+from cssselect import SelectorError
+
+from .model import CATEGORIES
+
+BUILTIN_DIR = Path(__file__).parent / "rules"
+KINDS = ("block", "sentence", "section", "selector")
+POSITIONS = ("anywhere", "top", "tail")
+EXTRACTS = (None, "published", "author", "tags", "sources")
+_ID = re.compile(r"^[a-z_]+\.[a-z0-9][a-z0-9-]*$")
+_FIELDS = {"id", "category", "kind", "pattern", "languages", "why", "examples", "max_words", "position",
+           "extract", "case_sensitive", "max_blocks"}
+
+
+class RuleError(ValueError):
+    """A rule file or rule that cannot be used; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    kind: str
+    pattern: str
+    languages: tuple[str, ...]
+    why: str
+    examples_remove: tuple[str, ...]
+    examples_keep: tuple[str, ...]
+    origin: str  # the file it came from
+    sites: tuple[str, ...] = ()  # empty: applies to every source
+    max_words: int | None = None
+    position: str = "anywhere"
+    extract: str | None = None
+    case_sensitive: bool = False
+    max_blocks: int = 20  # for sections: how many blocks after the heading may go with it
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        return re.compile(self.pattern, 0 if self.case_sensitive else re.IGNORECASE)
+
+    @cached_property
+    def selector(self) -> CSSSelector:
+        return CSSSelector(self.pattern)
+
+    def applies_to(self, language: str | None, source: str | None) -> bool:
+        if self.sites and not (source and any(_same_site(source, site) for site in self.sites)):
+            return False
+        return language is None or "*" in self.languages or language in self.languages
+
+    def matches_block(self, text: str) -> re.Match | None:
+        if self.max_words is not None and len(text.split()) > self.max_words:
+            return None
+        return self.regex.search(text)
+
+
+def _same_site(source: str, site: str) -> bool:
+    return source == site or source.endswith("." + site)
+
+
+@dataclass
+class RuleSet:
+    """Every loaded rule, plus what the cleaner derives from them once."""
+
+    rules: list[Rule]
+    never_publish: list[str] = field(default_factory=list)
+    version: str = ""
+
+    def __post_init__(self):
+        self.by_id = {rule.id: rule for rule in self.rules}
+        self._cache: dict = {}
+
+    def for_article(self, language: str | None, source: str | None) -> "ArticleRules":
+        key = (language, source)
+        if key not in self._cache:
+            self._cache[key] = ArticleRules([r for r in self.rules if r.applies_to(language, source)])
+        return self._cache[key]
+
+
+class ArticleRules:
+    """The rules that apply to one language and source, with one combined pattern per kind so that
+    a block no rule can match costs one regex search, whatever the number of rules."""
+
+    def __init__(self, rules: list[Rule]):
+        self.text_rules = [r for r in rules if r.kind != "selector"]
+        self.selectors = [r for r in rules if r.kind == "selector"]
+        self.prefilter = _combine(self.text_rules)
+
+    def matching(self, text: str) -> list[tuple[Rule, re.Match]]:
+        """Every text rule that matches this block, in file order (site packs first)."""
+        if self.prefilter is None or not self.prefilter.search(text):
+            return []
+        hits = []
+        for rule in self.text_rules:
+            match = rule.matches_block(text)
+            if match:
+                hits.append((rule, match))
+        return hits
+
+
+def _combine(rules: list[Rule]) -> re.Pattern | None:
+    if not rules:
+        return None
+    parts = [f"(?{'-' if r.case_sensitive else ''}i:{r.pattern})" for r in rules]
+    try:
+        return re.compile("|".join(parts))
+    except re.error:  # patterns that cannot share one regex (named groups, back-references)
+        return re.compile("")
+
+
+def load_rules(extra: str | Path | list | tuple | RuleSet | None = None) -> RuleSet:
+    """The built-in packs plus, when given, a user's rule directory (or several, or single files)."""
+    if isinstance(extra, RuleSet):
+        return extra
+    if extra is None:
+        return _builtin()
+    paths = [extra] if isinstance(extra, (str, Path)) else list(extra)
+    files = list(_pack_files(BUILTIN_DIR))
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise RuleError(f"{path}: no such rule file or directory")
+        files.extend(_pack_files(path) if path.is_dir() else [path])
+    return _load_files(tuple(files))
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> RuleSet:
+    return _load_files(tuple(_pack_files(BUILTIN_DIR)))
+
+
+def _pack_files(directory: Path) -> list[Path]:
+    # Site packs first, so that a site's own rule names the removal when it and a generic rule agree.
+    return sorted(directory.glob("sites/*.toml")) + sorted(directory.glob("*.toml"))
+
+
+@lru_cache(maxsize=32)
+def _load_files(files: tuple[Path, ...]) -> RuleSet:
+    rules: list[Rule] = []
+    never_publish: list[str] = []
+    seen: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{path}: not a valid TOML file: {exc}") from None
+        pack = data.get("pack", {})
+        sites = tuple(pack.get("sites", ()))
+        never_publish.extend(pack.get("never_publish", ()))
+        for index, raw_rule in enumerate(data.get("rules", [])):
+            rule = _parse_rule(raw_rule, path, index, sites)
+            if rule.id in seen:
+                raise RuleError(f"{path}: rule '{rule.id}': duplicate id (already defined in {seen[rule.id]})")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    return RuleSet(rules, never_publish, digest.hexdigest()[:12])
+
+
+def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Rule:
+    name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+
+    def fail(message: str):
+        raise RuleError(f"{path}: rule '{name}': {message}")
+
+    if not isinstance(raw, dict):
+        fail("must be a table")
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        fail(f"unknown field(s) {sorted(unknown)}")
+    for key in ("id", "category", "kind", "pattern", "why"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            fail(f"'{key}' must be a non-empty string")
+    if not _ID.match(raw["id"]):
+        fail("id must look like '<category>.<slug>' (lower case, digits and dashes)")
+    if raw["category"] not in CATEGORIES:
+        fail(f"category '{raw['category']}' is not one of {', '.join(CATEGORIES)}")
+    if raw["id"].split(".")[0] != raw["category"]:
+        fail(f"id must start with its category '{raw['category']}.'")
+    if raw["kind"] not in KINDS:
+        fail(f"kind '{raw['kind']}' is not one of {', '.join(KINDS)}")
+    languages = raw.get("languages", ["*"])
+    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+        fail("'languages' must be a list of language codes (or [\"*\"])")
+    examples = raw.get("examples", {})
+    if not isinstance(examples, dict):
+        fail("'examples' must be a table with 'remove' and 'keep' lists")
+    remove, keep = examples.get("remove", []), examples.get("keep", [])
+    if not all(isinstance(x, list) and all(isinstance(s, str) for s in x) for x in (remove, keep)):
+        fail("examples.remove and examples.keep must be lists of strings")
+    position = raw.get("position", "anywhere")
+    if position not in POSITIONS:
+        fail(f"position '{position}' is not one of {', '.join(POSITIONS)}")
+    if raw.get("extract") not in EXTRACTS:
+        fail(f"extract must be one of {EXTRACTS[1:]}")
+    for key in ("max_words", "max_blocks"):
+        if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
+            fail(f"'{key}' must be a positive whole number")
+    rule = Rule(
+        id=raw["id"], category=raw["category"], kind=raw["kind"], pattern=raw["pattern"],
+        languages=tuple(languages), why=raw["why"].strip(), examples_remove=tuple(remove),
+        examples_keep=tuple(keep), origin=str(path), sites=sites, max_words=raw.get("max_words"),
+        position=position, extract=raw.get("extract"), case_sensitive=bool(raw.get("case_sensitive", False)),
+        max_blocks=raw.get("max_blocks", 20),
+    )
+    try:
+        rule.selector if rule.kind == "selector" else rule.regex
+    except (re.error, SelectorError) as exc:
+        fail(f"pattern does not compile: {exc}")
+    return rule

@@ -1,0 +1,63 @@
+"""What the detectors decided about an article's blocks: the one place removals are recorded."""
+from __future__ import annotations
+
+import re
+
+from .model import Block, Removal
+from .sentences import sentence_spans
+
+_TERMINAL = re.compile(r"[.!?…\"”“»'’)]$")
+
+
+def is_substantial(block: Block) -> bool:
+    """A block that reads like article prose: long enough and closed like a sentence."""
+    return block.words >= 12 and bool(_TERMINAL.search(block.text))
+
+
+class Verdicts:
+    """Removals per block index. Every detector goes through `remove_block` / `remove_sentences`,
+    so nothing leaves an article without a category, a rule id and the removed text."""
+
+    def __init__(self, blocks: list[Block]):
+        self.blocks = blocks
+        self.removed: dict[int, Removal] = {}
+        self.cut_sentences: dict[int, list[tuple[int, int, Removal]]] = {}
+
+    def is_removed(self, index: int) -> bool:
+        return index in self.removed
+
+    def kept(self) -> list[int]:
+        return [i for i in range(len(self.blocks)) if i not in self.removed]
+
+    def remove_block(self, index: int, category: str, rule_id: str, why: str) -> None:
+        if index in self.removed:
+            return
+        self.cut_sentences.pop(index, None)
+        self.removed[index] = Removal(category, rule_id, self.blocks[index].text, "block", index, why)
+
+    def remove_sentences(self, index: int, spans: list[tuple[int, int]], category: str, rule_id: str, why: str) -> None:
+        """Cut the sentences that overlap the given character spans; the whole block if none is left."""
+        text = self.blocks[index].text
+        sentences = sentence_spans(text)
+        cut = self.cut_sentences.setdefault(index, [])
+        taken = {(start, end) for start, end, _ in cut}
+        for start, end in sentences:
+            if (start, end) in taken or not any(s < end and e > start for s, e in spans):
+                continue
+            cut.append((start, end, Removal(category, rule_id, text[start:end], "sentence", index, why)))
+        if len(cut) == len(sentences):
+            self.remove_block(index, category, rule_id, why)
+
+    def kept_text(self, index: int) -> str:
+        """A kept block's text with its cut sentences taken out."""
+        text = self.blocks[index].text
+        for start, end, _ in sorted(self.cut_sentences.get(index, []), reverse=True):
+            text = text[:start] + text[end:]
+        return " ".join(text.split())
+
+    def removals(self) -> list[Removal]:
+        """All removals in reading order."""
+        found = list(self.removed.values())
+        for cuts in self.cut_sentences.values():
+            found.extend(r for _, _, r in cuts)
+        return sorted(found, key=lambda r: (r.position, r.scope == "sentence"))

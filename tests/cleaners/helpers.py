@@ -1,0 +1,47 @@
+"""Shared checks for fixture tests: compare a CleanResult with an expected-output file."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def words(text: str) -> Counter:
+    return Counter(re.findall(r"\w+", text.lower()))
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def assert_matches_expected(result, expected: dict) -> None:
+    """Every word of the expected body kept, nothing else published, junk removed as labelled."""
+    missing = words(expected["text"]) - words(result.text)
+    extra = words(result.text) - words(expected["text"])
+    assert not missing, f"article words lost: {dict(missing)}"
+    assert not extra, f"junk words published: {dict(extra)}"
+    assert result.text.split("\n\n") == expected["text"].split("\n\n"), "paragraphs differ"
+    assert result.title == expected["title"]
+    assert sorted(result.warnings) == sorted(expected["warnings"])
+    meta = result.metadata
+    want = expected["metadata"]
+    assert meta.published == want.get("published")
+    assert meta.author == want.get("author")
+    assert meta.tags == want.get("tags", [])
+    assert meta.sources == want.get("sources", [])
+    for label in expected["removals"]:
+        hits = [r for r in result.removals if squash(label["text"]) in squash(r.text)]
+        assert hits, f"labelled junk not removed: {label['text']!r}"
+        assert any(r.category == label["category"] for r in hits), (
+            f"{label['text']!r} removed as {[r.category for r in hits]}, labelled {label['category']}")
+        if label.get("scope") == "sentence":
+            assert any(r.scope == "sentence" for r in hits)
+    assert "\u00a0" not in result.text and "  " not in result.text
+    assert not re.search(r"(^|\n)-\s*(\n|$)", result.text), "a lone list marker was published"

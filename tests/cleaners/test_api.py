@@ -1,0 +1,88 @@
+"""The library's public behaviour beyond the seeds."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cleaners import CleaningError, clean_html, clean_text
+
+ARTICLE = (
+    "Ein Beispiel-Titel\n\n"
+    "Die Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zum Sommer zu sanieren und dafür Geld bereitzustellen.\n\n"
+    "Lesen Sie auch: Warum Brücken marode sind\n\n"
+    "Der Bürgermeister sagte, die Arbeiten würden etwa vier Monate dauern, und bat die Anwohner um Geduld mit den Umleitungen."
+)
+
+
+def test_source_defaults_to_registered_domain():
+    assert clean_text(ARTICLE, url="https://www.example.co.uk/a/b").source == "example.co.uk"
+    assert clean_text(ARTICLE, url="https://x.de/a", source="given.de").source == "given.de"
+
+
+def test_to_dict_is_plain_json():
+    result = clean_text(ARTICLE)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["title"] == "Ein Beispiel-Titel"
+    assert data["removals"][0] | {"why": ""} == {
+        "category": "related", "rule_id": "related.de-read-more", "text": "Lesen Sie auch: Warum Brücken marode sind",
+        "scope": "block", "position": 1, "why": ""}
+    assert set(data["metadata"]) == {"published", "author", "tags", "sources"}
+
+
+def test_normalises_mojibake_and_spaces():
+    broken = "Titel\n\nDie BÃ¼rger\u00a0haben  entschieden, dass\u200b die StraÃŸe gesperrt wird und bleibt, sagte der Sprecher."
+    assert clean_text(broken).text == "Die Bürger haben entschieden, dass die Straße gesperrt wird und bleibt, sagte der Sprecher."
+
+
+def test_sentence_rule_keeps_rest_of_paragraph(tmp_path):
+    (tmp_path / "p.toml").write_text('''
+[[rules]]
+id = "promo.house-plug"
+category = "promo"
+kind = "sentence"
+pattern = "Beispielverlag berät Sie gern"
+why = "House plug."
+examples.remove = ["Der Beispielverlag berät Sie gern."]
+examples.keep = ["Der Verlag berät."]
+''', encoding="utf-8")
+    text = "Die Zahlen sind gestiegen, wie die Behörde am Morgen mitteilte. Der Beispielverlag berät Sie gern."
+    result = clean_text(text, rules=tmp_path)
+    assert result.text == "Die Zahlen sind gestiegen, wie die Behörde am Morgen mitteilte."
+    assert result.removals[0].scope == "sentence"
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t\n", "\u200b\u00a0"])
+def test_empty_text_is_a_clear_error(bad):
+    with pytest.raises(CleaningError) as error:
+        clean_text(bad)
+    assert error.value.code == "empty_input"
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"bytes"])
+def test_wrong_type_is_a_type_error(bad):
+    with pytest.raises(TypeError):
+        clean_text(bad)
+
+
+@pytest.mark.parametrize("page,code", [
+    ("", "empty_input"),
+    (b"   ", "empty_input"),
+    ("<html><body><script>var a = 1;</script></body></html>", "no_article"),
+])
+def test_unusable_pages_are_clear_errors(page, code):
+    with pytest.raises(CleaningError) as error:
+        clean_html(page)
+    assert error.value.code == code
+
+
+def test_over_pruned_is_flagged():
+    links = "".join(f"Lesen Sie auch: Die Geschichte Nummer {n} über die lange Sanierung der Brücke\n\n" for n in range(4))
+    text = "Kurz\n\n" + links + "Ein Satz mit genau zwölf Wörtern steht hier für den Artikel selbst, ja."
+    assert "over_pruned" in clean_text(text).warnings
+
+
+def test_library_imports_neither_prefect_nor_pandera():
+    code = "import sys, cleaners; cleaners.clean_text('Titel\\n\\nEin Satz.'); print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'pandera', 'sqlalchemy')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
