@@ -36,7 +36,8 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     if tree is None:
         raise CleaningError("not_html", "the input could not be parsed as HTML")
     language = language or _page_language(tree)
-    pruned = _prune(tree, ruleset.for_article(language, source).selectors)
+    article_rules = ruleset.for_article(language, source)
+    pruned = _prune(tree, article_rules.selectors) + _prune_by_text(tree, article_rules)
     document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False)
     if document is None or document.body is None:
         raise CleaningError("no_article", "no article text found in the page")
@@ -76,6 +77,31 @@ def _prune(tree, selectors) -> list[Removal]:
             if text:
                 removals.append(Removal(rule.category, rule.id, text, "element", -1, rule.why))
             element.drop_tree()
+    return removals
+
+
+# Block-level elements whose own text the text rules judge before extraction, so that junk the
+# extractor would drop silently is logged (and sources and tags in it are kept as metadata).
+_TEXT_BLOCKS = etree.XPath(
+    "//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::li"
+    " or self::figcaption or self::blockquote or self::dt or self::dd"
+    " or ((self::div or self::section or self::aside or self::header or self::footer or self::figure)"
+    " and not(.//p or .//div or .//li or .//section or .//h2 or .//h3 or .//table))]"
+)
+
+
+def _prune_by_text(tree, article_rules) -> list[Removal]:
+    """Apply the block rules that hold anywhere in an article to the page's own text blocks."""
+    removals: list[Removal] = []
+    for element in _TEXT_BLOCKS(tree):
+        text = " ".join(element.text_content().split())
+        if not text or len(text) > 2000:
+            continue
+        for rule, _ in article_rules.matching(text):
+            if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
+                removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
+                element.drop_tree()
+                break
     return removals
 
 
