@@ -6,7 +6,7 @@
 
 Needs neither Prefect nor pandera nor a database.
 """
-from .core import clean_html, clean_text
+from .core import clean_html, clean_text, rule_catalogue
 from .errors import CleaningError
 from .model import CATEGORIES, CleanResult, Metadata, Removal
 from .rules import RuleError, RuleSet, load_rules
@@ -14,5 +14,5 @@ from .rules import RuleError, RuleSet, load_rules
 __version__ = "0.1.0"
 __all__ = [
     "CATEGORIES", "CleanResult", "CleaningError", "Metadata", "Removal", "RuleError", "RuleSet",
-    "clean_html", "clean_text", "load_rules", "__version__",
+    "clean_html", "clean_text", "load_rules", "rule_catalogue", "__version__",
 ]

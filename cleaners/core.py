@@ -60,6 +60,14 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
                          language=page.language, source=source, url=url, removals=page.pruned)
 
 
+def rule_catalogue(rules: RulesArg = None) -> dict[str, tuple[str, str]]:
+    """Every rule id a removal may carry (rule packs and structure heuristics): id -> (category, why)."""
+    ruleset = load_rules(rules)
+    catalogue = {rule.id: (rule.category, rule.why) for rule in ruleset.rules}
+    catalogue.update(detect.HEURISTICS)
+    return catalogue
+
+
 def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title, metadata: Metadata,
                   language, source, url, removals: list[Removal]) -> CleanResult:
     verdicts = Verdicts(blocks)

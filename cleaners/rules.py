@@ -135,12 +135,20 @@ def load_rules(extra: str | Path | list | tuple | RuleSet | None = None) -> Rule
         if not path.exists():
             raise RuleError(f"{path}: no such rule file or directory")
         files.extend(_pack_files(path) if path.is_dir() else [path])
-    return _load_files(tuple(files))
+    return _load_files(_stamped(files))
 
 
-@lru_cache(maxsize=1)
 def _builtin() -> RuleSet:
-    return _load_files(tuple(_pack_files(BUILTIN_DIR)))
+    return _load_files(_stamped(_pack_files(BUILTIN_DIR)))
+
+
+def _stamped(files: list[Path]) -> tuple:
+    """Files with their size and mtime, so an edited rule file is loaded again, not served from cache."""
+    stamped = []
+    for path in files:
+        stat = path.stat()
+        stamped.append((path, stat.st_mtime_ns, stat.st_size))
+    return tuple(stamped)
 
 
 def _pack_files(directory: Path) -> list[Path]:
@@ -149,7 +157,8 @@ def _pack_files(directory: Path) -> list[Path]:
 
 
 @lru_cache(maxsize=32)
-def _load_files(files: tuple[Path, ...]) -> RuleSet:
+def _load_files(stamped_files: tuple) -> RuleSet:
+    files = [path for path, _, _ in stamped_files]
     rules: list[Rule] = []
     never_publish: list[str] = []
     seen: dict[str, str] = {}

@@ -1,0 +1,147 @@
+"""The Prefect flow: thin wrappers over the inbox reader, the batch pipeline and the store."""
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from . import inbox
+from .pipeline import Options, process_batch
+from .store import Store, resolve_url, safe_url
+
+DEFAULT_INBOX = str(Path(__file__).resolve().parent.parent / "fixtures" / "inbox")
+MAX_IN_FLIGHT = 8  # batches cleaned or published at once: keeps memory flat on huge inboxes
+
+
+@task(retries=2, retry_delay_seconds=2)
+def list_inbox(inbox_path: str, store_url: str) -> list[inbox.Locator]:
+    return inbox.scan(inbox_path, store_url)
+
+
+@task(retries=2, retry_delay_seconds=2)  # it reads the inbox and the store
+def clean_batch(locators: list[inbox.Locator], options: dict) -> dict:
+    return process_batch(locators, Options(**options))
+
+
+@task(retries=3, retry_delay_seconds=[1, 5, 15])
+def publish_batch(store_url: str, run_id: str, batch: dict) -> dict:
+    Store(store_url).publish(run_id, batch)
+    return {key: batch[key] for key in ("unchanged", "filtered", "categories", "rules")} | {
+        "published": len(batch["published"]),
+        "quarantined": [(q["article_id"], q["reason"]) for q in batch["quarantined"]],
+        "read": len(batch["ledger"]) + batch["filtered"],
+    }
+
+
+def make_task_runner(name: str):
+    """'threads' (default), 'dask' (a local cluster of worker processes) or 'dask://host:port'/'tcp://...'."""
+    if name in ("", "threads"):
+        return ThreadPoolTaskRunner(max_workers=4)
+    from prefect_dask import DaskTaskRunner
+
+    if name == "dask":
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    if name.startswith(("tcp://", "dask://")):
+        return DaskTaskRunner(address=name.replace("dask://", "tcp://", 1))
+    raise ValueError(f"unknown task runner {name!r}: use 'threads', 'dask' or a Dask scheduler address")
+
+
+@flow(name="clean-batches")
+def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, batch_size: int) -> dict:
+    """Clean and publish an inbox in batches: one clean task and one publish task per batch."""
+    locators = list_inbox(inbox_path, store_url)
+    totals = {"read": 0, "published": 0, "unchanged": 0, "filtered": 0, "categories": Counter(), "rules": Counter(), "quarantined": []}
+    cleaning, publishing = [], []
+
+    def collect(future) -> None:
+        counts = future.result()
+        for key in ("read", "published", "unchanged", "filtered"):
+            totals[key] += counts[key]
+        totals["categories"].update(counts["categories"])
+        totals["rules"].update(counts["rules"])
+        totals["quarantined"].extend(counts["quarantined"])
+
+    for start in range(0, len(locators), batch_size):
+        cleaning.append(clean_batch.submit(locators[start:start + batch_size], options))
+        while len(cleaning) >= MAX_IN_FLIGHT:
+            publishing.append(publish_batch.submit(store_url, run_id, cleaning.pop(0)))
+        while len(publishing) >= MAX_IN_FLIGHT:
+            collect(publishing.pop(0))
+    publishing.extend(publish_batch.submit(store_url, run_id, future) for future in cleaning)
+    for future in publishing:
+        collect(future)
+    totals["inputs"] = len(locators)
+    return totals
+
+
+@flow(name="clean-articles", log_prints=True)
+def clean_articles(
+    inbox: str = DEFAULT_INBOX,
+    store_url: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    article_ids: list[str] | None = None,
+    force: bool = False,
+    rules_dir: str | None = None,
+    batch_size: int = 200,
+    task_runner: str = "threads",
+    export: str | None = None,
+) -> dict:
+    """Clean the articles of an inbox, validate them, publish them or quarantine them with reasons.
+
+    inbox: a folder of .html/.txt/.json/.jsonl files, a .jsonl or .parquet file, or `table:<name>`.
+    store_url: SQLAlchemy URL (default $CLEANERS_STORE_URL, else sqlite:///data/articles.db).
+    source / since / until / article_ids: only these inputs (since/until compare `fetched_at`).
+    force: re-clean inputs even when neither they nor the rules changed.
+    rules_dir: a folder of extra rule files on top of the built-in packs.
+    task_runner: threads, dask (local cluster) or the address of a Dask scheduler (tcp://host:8786).
+    export: also write what this run published to a .jsonl file or a folder of Markdown files.
+    """
+    logger = get_run_logger()
+    store_url = resolve_url(store_url)
+    run_id = str(flow_run.id or uuid.uuid4())
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    options = asdict(Options(store_url=store_url, rules_dir=rules_dir, force=force, source=source,
+                             since=since, until=until, article_ids=article_ids))
+    rules_version = Options(rules_dir=rules_dir).rules.version  # fails fast on a broken rule directory
+    store = Store(store_url)
+    store.start_run(run_id, {**options, "inbox": inbox, "store_url": safe_url(store_url), "batch_size": batch_size})
+    runner = make_task_runner(task_runner)
+    totals = clean_batches.with_options(task_runner=runner)(inbox, store_url, run_id, options, batch_size)
+    summary = {
+        "run_id": run_id, "inputs": totals["inputs"], "read": totals["read"], "published": totals["published"],
+        "quarantined": len(totals["quarantined"]), "unchanged": totals["unchanged"], "filtered": totals["filtered"],
+        "removals_by_category": dict(totals["categories"].most_common()), "top_rules": dict(totals["rules"].most_common(15)),
+        "quarantine": totals["quarantined"], "rules_version": rules_version, "store": safe_url(store_url),
+    }
+    if export:
+        summary["exported"] = store.export(export, run_id=run_id)
+    store.finish_run(run_id, summary)
+    _artifacts(summary)
+    logger.info("published %s, quarantined %s, unchanged %s of %s inputs", summary["published"],
+                summary["quarantined"], summary["unchanged"], summary["inputs"])
+    return summary
+
+
+def _artifacts(summary: dict) -> None:
+    counts = [{"what": key, "count": summary[key]} for key in ("inputs", "published", "quarantined", "unchanged", "filtered")]
+    counts += [{"what": f"removed: {category}", "count": n} for category, n in summary["removals_by_category"].items()]
+    create_table_artifact(counts, key="clean-articles-summary", description="What this run read, published, quarantined and removed.")
+    rules = [{"rule": rule, "removals": n} for rule, n in summary["top_rules"].items()] or [{"rule": "(none fired)", "removals": 0}]
+    create_table_artifact(rules, key="clean-articles-top-rules", description="The rules that removed most.")
+    quarantine = [{"article": article, "reason": reason} for article, reason in summary["quarantine"][:500]]
+    create_table_artifact(quarantine or [{"article": "(none)", "reason": ""}], key="clean-articles-quarantine",
+                          description="Inputs not published, with the first reason (all reasons are in the store).")
+    lines = [f"# Run {summary['run_id']}", "", f"Store: `{summary['store']}` · rules version `{summary['rules_version']}`", "",
+             "| inputs | published | quarantined | unchanged | filtered |", "|---|---|---|---|---|",
+             f"| {summary['inputs']} | {summary['published']} | {summary['quarantined']} | {summary['unchanged']} | {summary['filtered']} |"]
+    create_markdown_artifact("\n".join(lines), key="clean-articles-report", description="Run overview.")

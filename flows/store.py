@@ -1,0 +1,255 @@
+"""The store: SQLAlchemy Core over SQLite (default, embedded) or PostgreSQL (production).
+
+Every write of a batch happens in one transaction, and every write is an upsert or an insert that
+ignores rows it already has, so a retried or repeated publish changes nothing and duplicates nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+DEFAULT_URL = "sqlite:///data/articles.db"
+STORE_URL_ENV = "CLEANERS_STORE_URL"
+
+meta = sa.MetaData()
+articles = sa.Table(
+    "articles", meta,
+    sa.Column("id", sa.String(300), primary_key=True),
+    sa.Column("source", sa.String(300)), sa.Column("url", sa.Text), sa.Column("title", sa.Text),
+    sa.Column("text", sa.Text, nullable=False), sa.Column("language", sa.String(8)),
+    sa.Column("published", sa.String(32)), sa.Column("author", sa.Text),
+    sa.Column("tags", sa.Text), sa.Column("sources", sa.Text), sa.Column("warnings", sa.Text),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.Column("rules_version", sa.String(32), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("fetched_at", sa.String(40)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+removals = sa.Table(
+    "removals", meta,
+    sa.Column("article_id", sa.String(300), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False), sa.Column("rule_id", sa.String(120), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False), sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+quarantine = sa.Table(
+    "quarantine", meta,
+    sa.Column("article_id", sa.String(300), primary_key=True),
+    sa.Column("input_hash", sa.String(64), primary_key=True),
+    sa.Column("rules_version", sa.String(32), primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False), sa.Column("details", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+ledger = sa.Table(
+    "ledger", meta,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("article_id", sa.String(300), primary_key=True),
+    sa.Column("input_hash", sa.String(64), primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),  # published | quarantined | unchanged
+    sa.Column("detail", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+runs = sa.Table(
+    "runs", meta,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("parameters", sa.Text), sa.Column("summary", sa.Text),
+)
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The store URL: the argument, else $CLEANERS_STORE_URL, else the SQLite file in ./data."""
+    return url or os.environ.get(STORE_URL_ENV) or DEFAULT_URL
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for logs and artifacts."""
+    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+
+
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+class Store:
+    def __init__(self, url: str | None = None):
+        self.url = resolve_url(url)
+        self.engine = _engine(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def seen(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """For ids already handled: id -> (input_hash, rules_version) of the published article, and
+        of quarantined inputs (those count as handled: the same input with the same rules fails again)."""
+        found: dict[str, set] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids, 500):
+                for row in conn.execute(sa.select(articles.c.id, articles.c.input_hash, articles.c.rules_version)
+                                        .where(articles.c.id.in_(chunk))):
+                    found.setdefault(row.id, set()).add((row.input_hash, row.rules_version))
+                for row in conn.execute(sa.select(quarantine.c.article_id, quarantine.c.input_hash, quarantine.c.rules_version)
+                                        .where(quarantine.c.article_id.in_(chunk))):
+                    found.setdefault(row.article_id, set()).add((row.input_hash, row.rules_version))
+        return found
+
+    def article(self, article_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).mappings().first()
+        return dict(row) if row else None
+
+    def count(self, table: sa.Table, **where) -> int:
+        query = sa.select(sa.func.count()).select_from(table)
+        for column, value in where.items():
+            query = query.where(table.c[column] == value)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def rows(self, table: sa.Table, **where) -> list[dict]:
+        query = sa.select(table)
+        for column, value in where.items():
+            query = query.where(table.c[column] == value)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, parameters: dict) -> None:
+        with self.engine.begin() as conn:
+            _insert_ignore(conn, runs, [{"run_id": run_id, "started_at": now(), "parameters": json.dumps(parameters, default=str)}], ["run_id"])
+
+    def finish_run(self, run_id: str, summary: dict) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.run_id == run_id)
+                         .values(finished_at=now(), summary=json.dumps(summary, default=str)))
+
+    def publish(self, run_id: str, batch: dict) -> None:
+        """Write one batch's outcome in a single transaction: articles, removals, quarantine, ledger."""
+        stamp = now()
+        with self.engine.begin() as conn:
+            for article in batch["published"]:
+                self._upsert_article(conn, article, run_id, stamp)
+            ids = [a["id"] for a in batch["published"]]
+            for chunk in _chunks(ids, 500):
+                conn.execute(removals.delete().where(removals.c.article_id.in_(chunk)))
+            if batch["removals"]:
+                versions = dict(conn.execute(sa.select(articles.c.id, articles.c.version).where(articles.c.id.in_(ids))).all()) if ids else {}
+                conn.execute(removals.insert(), [{**r, "version": versions[r["article_id"]]} for r in batch["removals"]])
+            _insert_ignore(conn, quarantine, [{**q, "run_id": run_id, "created_at": stamp} for q in batch["quarantined"]],
+                           ["article_id", "input_hash", "rules_version"])
+            _insert_ignore(conn, ledger, [{**entry, "run_id": run_id, "recorded_at": stamp} for entry in batch["ledger"]],
+                           ["run_id", "article_id", "input_hash"])
+
+    def _upsert_article(self, conn, article: dict, run_id: str, stamp: datetime) -> None:
+        row = {**article, "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp}
+        insert = _dialect_insert(self.dialect)(articles).values(row)
+        changes = {c: insert.excluded[c] for c in row if c not in ("id", "created_at", "version")}
+        changes["version"] = articles.c.version + 1
+        # A retried publish of the same run writes the same row again: leave it (and its version) alone.
+        same = sa.and_(articles.c.input_hash == insert.excluded.input_hash,
+                       articles.c.rules_version == insert.excluded.rules_version,
+                       articles.c.run_id == insert.excluded.run_id)
+        conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same)))
+
+    # --- export --------------------------------------------------------------------------------
+
+    def export(self, target: str | Path, run_id: str | None = None) -> int:
+        """Write published articles to a .jsonl file, or to one Markdown file each in a folder."""
+        target = Path(target)
+        query = sa.select(articles).order_by(articles.c.id)
+        if run_id:
+            query = query.where(articles.c.run_id == run_id)
+        count = 0
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings()
+            if target.suffix == ".jsonl":
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("w", encoding="utf-8") as out:
+                    for row in rows:
+                        out.write(json.dumps(_public(row), ensure_ascii=False, default=str) + "\n")
+                        count += 1
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                for row in rows:
+                    path = export_path(target, row["id"])
+                    path.write_text(_markdown(row), encoding="utf-8")
+                    count += 1
+        return count
+
+
+def export_path(folder: Path, article_id: str) -> Path:
+    """A file name inside `folder` derived from the id; it can never point outside the folder."""
+    import hashlib
+
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", article_id).strip("._")[:80] or "article"
+    digest = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8]
+    return folder / f"{stem}-{digest}.md"
+
+
+def _public(row) -> dict:
+    data = dict(row)
+    for key in ("tags", "sources", "warnings"):
+        data[key] = json.loads(data[key] or "[]")
+    return data
+
+
+def _markdown(row) -> str:
+    head = f"# {row['title']}\n\n" if row["title"] else ""
+    facts = ", ".join(f"{k}: {row[k]}" for k in ("source", "published", "author", "url") if row[k])
+    return f"{head}{'_' + facts + '_' + chr(10) + chr(10) if facts else ''}{row['text']}\n"
+
+
+def _engine(url: str) -> sa.Engine:
+    if url not in _ENGINES:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+        engine = sa.create_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        meta.create_all(engine)
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise ValueError(f"unsupported store dialect {dialect!r}: use SQLite or PostgreSQL")
+
+
+def _insert_ignore(conn, table: sa.Table, rows: list[dict], keys: list[str]) -> None:
+    if rows:
+        conn.execute(_dialect_insert(conn.dialect.name)(table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
