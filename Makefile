@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test bench clean-venv
+.PHONY: setup run ui test bench clean-venv
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The main job on the embedded defaults: clean the fixture pages and show every removal.
+# The main job on the embedded defaults: the flow over the fixture inbox into data/articles.db.
 run: setup
-	$(VENV)/bin/cleaners clean fixtures/html/*.html --explain
+	$(PY) -m flows run
+
+# A local Prefect server with its UI, serving the scheduled and the rerun deployment.
+ui: setup
+	$(PY) -m flows ui
 
 test: setup
 	$(PY) -m pytest -q

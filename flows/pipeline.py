@@ -36,6 +36,10 @@ class Options:
     article_ids: list[str] | None = None
 
     @property
+    def filtering(self) -> bool:
+        return bool(self.source or self.since or self.until or self.article_ids)
+
+    @property
     def rules(self):
         return load_rules(self.rules_dir)
 
@@ -71,11 +75,18 @@ def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
     records, bad = [], []
     for item in inbox.read(locators, options.store_url):
         if isinstance(item, inbox.BadRecord):
-            bad.append((item.id, _hash(item.payload), [item.reason], item.payload))
+            # An unreadable record cannot match a filter: a filtered rerun leaves it to the full runs.
+            if options.filtering:
+                batch.filtered += 1
+            else:
+                bad.append((item.id, _hash(item.payload), [item.reason], item.payload))
             continue
         problem = _type_problem(item)
         if problem:
-            bad.append((item["id"], _hash(item), [problem], item))
+            if options.filtering:
+                batch.filtered += 1
+            else:
+                bad.append((item["id"], _hash(item), [problem], item))
             continue
         item["source"] = item["source"] or registered_domain(item["url"])
         if _selected(item, options):

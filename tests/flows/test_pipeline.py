@@ -1,0 +1,100 @@
+"""The batch pipeline and the store, without Prefect: outcomes, idempotency, export."""
+import json
+
+from flows import inbox
+from flows.clean_articles import DEFAULT_INBOX
+from flows.pipeline import Options, process_batch
+from flows.store import Store, articles, ledger, quarantine, removals
+
+EXPECTED_QUARANTINE = {
+    "broken.jsonl:1": "malformed JSON",
+    "wrong-type": "'text' must be a string",
+    "broken.jsonl:7": "a JSON list, not an object",
+    "latin1-note": "undecodable",
+    "empty-text": "exactly_one_of_html_or_text",
+    "html-and-text": "exactly_one_of_html_or_text",
+    "only-junk": "empty",
+    "french": "language",
+}
+
+
+def run_batch(store_url, **options):
+    batch = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, **options))
+    Store(store_url).publish("run-1", batch)
+    return batch
+
+
+def test_fixture_inbox_outcomes(store_url):
+    batch = run_batch(store_url)
+    reasons = {q["article_id"]: q["reason"] for q in batch["quarantined"]}
+    assert reasons.keys() == EXPECTED_QUARANTINE.keys()
+    for article_id, fragment in EXPECTED_QUARANTINE.items():
+        assert fragment in reasons[article_id]
+    assert len(batch["published"]) == 10
+    store = Store(store_url)
+    assert store.count(articles) == 10 and store.count(quarantine) == 8
+    assert {row["outcome"] for row in store.rows(ledger)} == {"published", "quarantined"}
+    assert store.count(ledger) == 18
+
+
+def test_quarantine_keeps_payload_and_every_reason(store_url):
+    run_batch(store_url)
+    entry = Store(store_url).rows(quarantine, article_id="french")[0]
+    assert json.loads(entry["payload"])["text"].startswith("Le gouvernement")
+    assert any("language" in reason for reason in json.loads(entry["details"]))
+
+
+def test_same_input_twice_changes_nothing(store_url):
+    run_batch(store_url)
+    store = Store(store_url)
+    before = {r["id"]: (r["version"], r["content_hash"]) for r in store.rows(articles)}
+    counts = store.count(removals), store.count(quarantine)
+    again = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url))
+    assert again["unchanged"] == 18 and not again["published"] and not again["quarantined"]
+    store.publish("run-2", again)
+    assert {r["id"]: (r["version"], r["content_hash"]) for r in store.rows(articles)} == before
+    assert (store.count(removals), store.count(quarantine)) == counts
+
+
+def test_retried_publish_duplicates_nothing(store_url):
+    batch = run_batch(store_url)
+    store = Store(store_url)
+    store.publish("run-1", batch)  # the retry of a publish whose first attempt did commit
+    assert store.count(articles) == 10 and store.count(ledger) == 18
+    assert {r["version"] for r in store.rows(articles)} == {1}
+
+
+def test_force_recleans_and_moves_version(store_url):
+    run_batch(store_url)
+    batch = run_batch(store_url, force=True, article_ids=["002_65eea8b01307b085"])
+    assert [a["id"] for a in batch["published"]] == ["002_65eea8b01307b085"]
+    Store(store_url).publish("run-2", batch)
+    assert Store(store_url).article("002_65eea8b01307b085")["version"] == 2
+
+
+def test_filters(store_url):
+    by_source = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, source="mind-verse.de"))
+    assert sorted(a["id"] for a in by_source["published"]) == [
+        "003_be8c17bf7c8cde6b", "004_e3f12a9e40013616", "page-003_be8c17bf7c8cde6b", "page-004_e3f12a9e40013616"]
+    from datetime import datetime
+
+    pages = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, since=datetime(2024, 11, 21)))
+    assert all(a["id"].startswith("page-") for a in pages["published"]) and len(pages["published"]) == 5
+
+
+def test_export_jsonl_and_markdown(store_url, tmp_path):
+    run_batch(store_url)
+    store = Store(store_url)
+    assert store.export(tmp_path / "out.jsonl") == 10
+    first = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert isinstance(first["tags"], list) and first["text"]
+    assert store.export(tmp_path / "md") == 10
+    assert len(list((tmp_path / "md").glob("*.md"))) == 10
+
+
+def test_export_names_cannot_escape_the_folder(tmp_path):
+    from flows.store import export_path
+
+    for article_id in ("../../etc/passwd", "/abs/path", "a\x00b", "x" * 300, ".."):
+        path = export_path(tmp_path, article_id)
+        assert path.parent == tmp_path and path.name.endswith(".md")
