@@ -12,11 +12,15 @@ from .errors import CleaningError
 from .language import detect_language
 from .model import Block, Metadata, Removal
 from .normalize import normalize_inline, normalize_text
+from .page_meta import page_metadata
 from .rules import RuleSet
 
 # Never prune an element that holds this share of the page's paragraph text: it is the article.
 MAX_PRUNE_SHARE = 0.4
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template")
+# Page blocks longer than this meet only the rules anchored at their start (one cheap `match`); the
+# rest is left to the block stage after extraction: judging every long paragraph twice costs too much.
+MAX_DOM_TEXT = 400
 
 
 @dataclass
@@ -38,21 +42,16 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     language = language or _page_language(tree)
     article_rules = ruleset.for_article(language, source)
     pruned = _prune(tree, article_rules.selectors) + _prune_by_text(tree, article_rules)
-    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False)
+    title, metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
+    document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     if document is None or document.body is None:
         raise CleaningError("no_article", "no article text found in the page")
     blocks = _blocks_from_body(document.body)
-    title = normalize_inline(document.title) if document.title else None
     if blocks and title and blocks[0].text == title:
         blocks = blocks[1:]
     if not blocks:
         raise CleaningError("no_article", "no article text found in the page")
     language = language or detect_language(" ".join(b.text for b in blocks[:40]))
-    metadata = Metadata(
-        published=document.date or None,
-        author=normalize_inline(document.author) if document.author else None,
-        tags=[normalize_inline(t) for t in (document.categories or []) + (document.tags or []) if t.strip()],
-    )
     return Page(blocks, title, language, metadata, pruned)
 
 
@@ -63,20 +62,22 @@ def _page_language(tree) -> str | None:
 
 def _prune(tree, selectors) -> list[Removal]:
     """Drop every element a selector rule matches, logging its visible text."""
-    if not selectors:
+    if selectors is None:
+        return []
+    matches = selectors.matches(tree)
+    if not matches:
         return []
     total = sum(len(p.text_content()) for p in tree.iter("p")) or 1
     removals: list[Removal] = []
-    for rule in selectors:
-        for element in rule.selector(tree):
-            if element.getparent() is None or element.tag in ("html", "body") or not _attached(element, tree):
-                continue
-            if sum(len(p.text_content()) for p in element.iter("p")) >= MAX_PRUNE_SHARE * total:
-                continue
-            text = _visible_text(element)
-            if text:
-                removals.append(Removal(rule.category, rule.id, text, "element", -1, rule.why))
-            element.drop_tree()
+    for rule, element in matches:
+        if element.getparent() is None or element.tag in ("html", "body") or not _attached(element, tree):
+            continue
+        if sum(len(p.text_content()) for p in element.iter("p")) >= MAX_PRUNE_SHARE * total:
+            continue
+        text = _visible_text(element)
+        if text:
+            removals.append(Removal(rule.category, rule.id, text, "element", -1, rule.why))
+        element.drop_tree()
     return removals
 
 
@@ -95,9 +96,9 @@ def _prune_by_text(tree, article_rules) -> list[Removal]:
     removals: list[Removal] = []
     for element in _TEXT_BLOCKS(tree):
         text = " ".join(element.text_content().split())
-        if not text or len(text) > 2000:
+        if not text:
             continue
-        for rule, _ in article_rules.matching(text):
+        for rule, _ in article_rules.matching(text, anchored_only=len(text) > MAX_DOM_TEXT):
             if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
                 removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
                 element.drop_tree()

@@ -15,11 +15,20 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _ODD_SPACE = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]+")
 _SPACE_RUN = re.compile(" {2,}")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# What mojibake looks like: UTF-8 lead bytes read as Latin-1/Windows-1252 followed by a continuation
+# byte read the same way, C1 controls, ligatures, lone surrogates. Text without any of these has
+# nothing for ftfy to repair, and skipping ftfy there saves most of the normalisation time.
+_MAYBE_BROKEN = re.compile(
+    "[\x80-\x9f\ufb00-\ufb06\ud800-\udfff]|[\xc2-\xf4][\x80-\xbf\u20ac\u201a\u0192\u201e\u2026"
+    "\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014"
+    "\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]"
+)
 
 
 def normalize_text(text: str) -> str:
     """Return text with mojibake repaired, NFC, plain spaces, stripped lines and \\n line ends."""
-    text = ftfy.fix_text(text, _FTFY_CONFIG)
+    if _MAYBE_BROKEN.search(text):
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))

@@ -17,6 +17,7 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from .model import CATEGORIES
+from .selectors import SelectorSet
 
 BUILTIN_DIR = Path(__file__).parent / "rules"
 KINDS = ("block", "sentence", "section", "selector")
@@ -62,8 +63,8 @@ class Rule:
             return False
         return language is None or "*" in self.languages or language in self.languages
 
-    def matches_block(self, text: str) -> re.Match | None:
-        if self.max_words is not None and len(text.split()) > self.max_words:
+    def matches_block(self, text: str, words: int | None = None) -> re.Match | None:
+        if self.max_words is not None and (words if words is not None else len(text.split())) > self.max_words:
             return None
         return self.regex.search(text)
 
@@ -85,31 +86,54 @@ class RuleSet:
         self._cache: dict = {}
 
     def for_article(self, language: str | None, source: str | None) -> "ArticleRules":
-        key = (language, source)
+        # Keyed by the rules that apply, not by the source: thousands of sources share one compiled set.
+        rules = tuple(r for r in self.rules if r.applies_to(language, source))
+        key = tuple(r.id for r in rules)
         if key not in self._cache:
-            self._cache[key] = ArticleRules([r for r in self.rules if r.applies_to(language, source)])
+            self._cache[key] = ArticleRules(list(rules))
         return self._cache[key]
 
 
 class ArticleRules:
-    """The rules that apply to one language and source, with one combined pattern per kind so that
-    a block no rule can match costs one regex search, whatever the number of rules."""
+    """The rules that apply to one language and source, with their patterns combined, so that a
+    block no rule can match costs two regex calls whatever the number of rules: one `match` at the
+    start for all patterns anchored there, one `search` for the floating patterns whose `max_words`
+    admits the block."""
 
     def __init__(self, rules: list[Rule]):
         self.text_rules = [r for r in rules if r.kind != "selector"]
-        self.selectors = [r for r in rules if r.kind == "selector"]
-        self.prefilter = _combine(self.text_rules)
+        selectors = [r for r in rules if r.kind == "selector"]
+        self.selectors = SelectorSet(selectors) if selectors else None
+        self._anchored_rules = [r for r in self.text_rules if _anchored(r.pattern)]
+        self.anchored = _combine(self._anchored_rules)
+        # Floating rules, longest max_words first: the ones a block of n words may match are a prefix.
+        self.floating = sorted((r for r in self.text_rules if not _anchored(r.pattern)),
+                               key=lambda r: -(r.max_words or 10**9))
+        self._floating_limits = [r.max_words or 10**9 for r in self.floating]
+        self._floating_cache: dict[int, re.Pattern | None] = {}
 
-    def matching(self, text: str) -> list[tuple[Rule, re.Match]]:
-        """Every text rule that matches this block, in file order (site packs first)."""
-        if self.prefilter is None or not self.prefilter.search(text):
+    def matching(self, text: str, anchored_only: bool = False) -> list[tuple[Rule, re.Match]]:
+        """Every text rule that matches this block, in file order (site packs first).
+        With anchored_only, only the rules anchored at the start of the block (a cheap check)."""
+        words = len(text.split())
+        anchored_hit = bool(self.anchored and self.anchored.match(text))
+        if not anchored_hit and (anchored_only or not self._floating_for(words).search(text)):
             return []
         hits = []
-        for rule in self.text_rules:
-            match = rule.matches_block(text)
+        for rule in self.text_rules if not anchored_only else self._anchored_rules:
+            match = rule.matches_block(text, words)
             if match:
                 hits.append((rule, match))
         return hits
+
+    def _floating_for(self, words: int) -> re.Pattern:
+        eligible = sum(limit >= words for limit in self._floating_limits)
+        if eligible not in self._floating_cache:
+            self._floating_cache[eligible] = _combine(self.floating[:eligible]) or _NEVER
+        return self._floating_cache[eligible]
+
+
+_NEVER = re.compile(r"(?!)")
 
 
 def _combine(rules: list[Rule]) -> re.Pattern | None:
@@ -120,6 +144,29 @@ def _combine(rules: list[Rule]) -> re.Pattern | None:
         return re.compile("|".join(parts))
     except re.error:  # patterns that cannot share one regex (named groups, back-references)
         return re.compile("")
+
+
+def _anchored(pattern: str) -> bool:
+    """True when every way the pattern can match starts with ^ (so `match` at 0 finds it)."""
+    try:
+        parsed = re._parser.parse(pattern)
+    except re.error:
+        return False
+    return _starts_anchored(list(parsed))
+
+
+def _starts_anchored(items) -> bool:
+    if not items:
+        return False
+    op, value = items[0]
+    name = str(op)
+    if name == "AT":
+        return str(value) == "AT_BEGINNING"
+    if name == "SUBPATTERN":
+        return _starts_anchored(list(value[-1]))
+    if name == "BRANCH":
+        return all(_starts_anchored(list(branch)) for branch in value[1])
+    return False
 
 
 def load_rules(extra: str | Path | list | tuple | RuleSet | None = None) -> RuleSet:

@@ -6,6 +6,7 @@ from cleaners import RuleError, load_rules
 from cleaners.blocks import split_blocks
 from cleaners.model import CATEGORIES
 from cleaners.normalize import normalize_text
+from cleaners.selectors import SelectorSet
 
 RULES = load_rules().rules
 EXAMPLES = [(rule, text, True) for rule in RULES for text in rule.examples_remove] + [
@@ -16,7 +17,9 @@ EXAMPLES = [(rule, text, True) for rule in RULES for text in rule.examples_remov
 def _fires(rule, text: str) -> bool:
     if rule.kind == "selector":
         root = lxml_html.fragment_fromstring(text, create_parent="div")
-        return bool(rule.selector(root))
+        fast = bool(SelectorSet([rule]).matches(root))
+        assert fast == bool(rule.selector(root)), "the one-pass matcher and lxml's CSS disagree"
+        return fast
     blocks = split_blocks(normalize_text(text))
     assert len(blocks) == 1, "an example is one block"
     return bool(rule.matches_block(blocks[0].text))

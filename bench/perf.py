@@ -1,0 +1,286 @@
+"""Performance benchmark: cleaners and the clean-articles flow against plain trafilatura.
+
+Parts (all on the bench pages of ../shared/bench, or PATHS):
+  pages  median ms per page of clean_html and of trafilatura.extract(html, url=url), one process,
+         calls interleaved page by page so machine noise hits both alike; target ratio <= 1.15.
+  text   clean_text throughput on one core (the process is pinned to one CPU while measuring) over
+         trafilatura's favor_recall extraction of the pages, keeping texts of 3-8 KB (UTF-8 bytes);
+         target >= 1,000 articles/s.
+  flow   an inbox of --articles (default 10,000) half HTML, half text (bench/make_inbox.py), run
+         through `python -m flows run` once per task runner, each in a fresh subprocess publishing
+         to a fresh SQLite file. Wall time is the subprocess's, start-up included (a 20-article run
+         shows that fixed cost). Peak memory is the peak of the summed RSS of the flow process and
+         all its children (Prefect's temporary server, Dask workers), sampled every 0.2 s; summing
+         RSS counts shared pages twice, so it errs high. The baseline is a plain single-process loop
+         reading the same inbox and calling trafilatura.extract on its HTML inputs; text inputs
+         count as free there (there is no trafilatura call for them), which makes the baseline the
+         harder one to beat. Target: dask (2 workers) <= 0.7x the plain loop.
+  --huge the same flow (dask) on 100,000 articles for peak memory; target < 1.5 GB (1,500 MB).
+Prefect runs with PREFECT_HOME in the work dir, so runs neither share nor lock ~/.prefect.
+
+Usage: python bench/perf.py [PATHS...] [--limit N] [--articles N] [--huge] [--parts pages,text,flow]
+                            [--runners threads,dask] [--batch-size N] [--workdir DIR] [--keep] [--json OUT]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import trafilatura
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_inbox import DEFAULT_PATHS, ROOT, extract_text, load_pages, write_inbox  # noqa: E402
+
+try:
+    import psutil
+except ImportError:  # fall back to getrusage: largest single process, not the sum
+    psutil = None
+
+PYTHON = sys.executable
+HUGE_ARTICLES = 100_000
+TEXT_BYTES = (3 * 1024, 8 * 1024)
+MIN_SECONDS = 3.0  # clean_text loops over its texts until at least this long, for a stable rate
+
+
+def row(figure: str, value: float | None, unit: str, target: str = "", ok: bool | None = None) -> dict:
+    return {"figure": figure, "value": value, "unit": unit, "target": target,
+            "result": "" if ok is None else ("PASS" if ok else "FAIL")}
+
+
+# --- part 1: clean_html against trafilatura, per page
+
+def bench_pages(pages: list[dict]) -> list[dict]:
+    from cleaners import clean_html
+
+    clean_html(pages[0]["html"], url=pages[0]["url"], language=pages[0]["lang"])  # warm-up: rule loading
+    calls = {"trafilatura": lambda p: trafilatura.extract(p["html"], url=p["url"]),
+             "clean_html": lambda p: clean_html(p["html"], url=p["url"], language=p["lang"])}
+    times, errors = {name: [] for name in calls}, {name: 0 for name in calls}
+    for i, page in enumerate(pages):
+        order = list(calls) if i % 2 else list(calls)[::-1]  # alternate who goes first (cache effects)
+        for name in order:
+            start = time.perf_counter()
+            try:
+                calls[name](page)
+            except Exception:  # a page the cleaner rejects still costs time; count it
+                errors[name] += 1
+            times[name].append((time.perf_counter() - start) * 1000)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    ratio = med["clean_html"] / med["trafilatura"]
+    return [row(f"trafilatura.extract median ({len(pages)} pages)", med["trafilatura"], "ms/page"),
+            row(f"clean_html median ({errors['clean_html']} raised)", med["clean_html"], "ms/page"),
+            row("clean_html / trafilatura", ratio, "x", "<= 1.15", ratio <= 1.15)]
+
+
+# --- part 2: clean_text throughput on one core
+
+def bench_text(pages: list[dict], texts: list[str]) -> list[dict]:
+    from cleaners import clean_text
+
+    sample = [(t, p) for t, p in zip(texts, pages) if TEXT_BYTES[0] <= len(t.encode("utf-8")) <= TEXT_BYTES[1]]
+    if not sample:
+        return [row("clean_text: no 3-8 KB texts in these pages", None, "")]
+    clean_text(sample[0][0], url=sample[0][1]["url"], language=sample[0][1]["lang"])  # warm-up
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})  # one core, whatever the libraries underneath would do
+    try:
+        done, start = 0, time.perf_counter()
+        while done == 0 or time.perf_counter() - start < MIN_SECONDS:
+            for text, page in sample:
+                try:
+                    clean_text(text, url=page["url"], language=page["lang"])
+                except Exception:
+                    pass  # a rejected text still costs time
+            done += len(sample)
+        rate = done / (time.perf_counter() - start)
+    finally:
+        os.sched_setaffinity(0, cpus)
+    return [row(f"clean_text throughput ({len(sample)} texts of 3-8 KB)", rate, "articles/s",
+                ">= 1000", rate >= 1000)]
+
+
+# --- part 3: the flow in a subprocess, against a plain loop
+
+def plain_loop(inbox: Path) -> float:
+    """Seconds for one process to read the inbox and run trafilatura on every HTML input."""
+    start = time.perf_counter()
+    with open(inbox, encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record.get("html"):
+                trafilatura.extract(record["html"], url=record["url"])
+    return time.perf_counter() - start
+
+
+def tree_rss(proc) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass  # a child that just ended
+    return total
+
+
+def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict) -> dict:
+    """One flow run in a fresh subprocess: wall seconds, peak memory, its summary (or its error)."""
+    tag = f"{inbox.stem}-{runner.replace(':', '').replace('/', '')}"
+    store = workdir / f"store-{tag}.db"
+    store.unlink(missing_ok=True)
+    cmd = [PYTHON, "-m", "flows", "run", "--inbox", str(inbox), "--store", f"sqlite:///{store}",
+           "--task-runner", runner, "--batch-size", str(batch_size), "--json"]
+    out, err = workdir / f"{tag}.out", workdir / f"{tag}.err"
+    peak = 0
+    start = time.perf_counter()
+    with open(out, "w") as o, open(err, "w") as e:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=o, stderr=e)
+        watched = psutil.Process(proc.pid) if psutil else None
+        while proc.poll() is None:
+            if watched:
+                peak = max(peak, tree_rss(watched))
+            time.sleep(0.2)
+    wall = time.perf_counter() - start
+    if not psutil:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    result = {"runner": runner, "command": " ".join(cmd), "wall_s": wall, "peak_mb": peak / 1e6,
+              "returncode": proc.returncode, "log": str(err)}
+    stdout = out.read_text()
+    try:  # the summary is the last JSON object printed; Prefect may print before it
+        result["summary"] = summary = json.loads(stdout[stdout.rfind("\n{") + 1:] if "\n{" in stdout else stdout)
+        reasons = Counter(reason.split(":")[0] for _, reason in summary.pop("quarantine"))  # the list can be huge
+        summary["quarantine_reasons"] = dict(reasons.most_common())
+    except json.JSONDecodeError:
+        result["error"] = (stdout + err.read_text())[-3000:]
+    for leftover in workdir.glob(f"{store.name}*"):  # the database and its -wal/-shm files
+        leftover.unlink()
+    return result
+
+
+def flow_rows(run: dict, articles: int, label: str) -> list[dict]:
+    name = f"flow {run['runner']}{label}"
+    if "summary" not in run:
+        return [row(f"{name}: FAILED (exit {run['returncode']}, see report)", None, "", "", False)]
+    s = run["summary"]
+    counts = f"{s['published']} published, {s['quarantined']} quarantined, {s['unchanged']} unchanged"
+    return [row(f"{name} wall ({counts})", run["wall_s"], "s"),
+            row(f"{name} throughput", articles / run["wall_s"], "articles/s"),
+            row(f"{name} peak memory (process tree RSS)", run["peak_mb"], "MB")]
+
+
+def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict], list[dict]]:
+    rows, runs = [], []
+    warm = workdir / "inbox-warmup.jsonl"
+    write_inbox(warm, pages, texts, 20)
+    run = run_flow(warm, "threads", workdir, args.batch_size, env)  # also creates PREFECT_HOME's database
+    runs.append(run)
+    warm.unlink()
+    rows.append(row("flow threads, 20 articles: fixed cost (start-up)" + ("" if "summary" in run else " FAILED"),
+                    run["wall_s"], "s"))
+
+    inbox = workdir / f"inbox-{args.articles}.jsonl"
+    kinds = write_inbox(inbox, pages, texts, args.articles)
+    mb = inbox.stat().st_size / 1e6
+    print(f"inbox: {kinds['html']} html + {kinds['text']} text from {len(pages)} pages, {mb:.0f} MB", file=sys.stderr)
+    plain = plain_loop(inbox)
+    rows += [row(f"plain trafilatura loop ({kinds['html']} html; text free)", plain, "s"),
+             row("plain loop throughput", args.articles / plain, "articles/s")]
+    for runner in args.runners:
+        print(f"flow: {runner} on {args.articles} articles ...", file=sys.stderr)
+        run = run_flow(inbox, runner, workdir, args.batch_size, env)
+        runs.append(run)
+        rows += flow_rows(run, args.articles, "")
+        if "summary" in run:
+            ratio = run["wall_s"] / plain
+            target = "<= 0.7" if runner == "dask" else ""
+            rows.append(row(f"flow {runner} / plain loop", ratio, "x", target, ratio <= 0.7 if target else None))
+    if not args.keep:
+        inbox.unlink()
+
+    if args.huge:
+        huge = workdir / f"inbox-{HUGE_ARTICLES}.jsonl"
+        write_inbox(huge, pages, texts, HUGE_ARTICLES)
+        print(f"flow: dask on {HUGE_ARTICLES} articles ...", file=sys.stderr)
+        run = run_flow(huge, "dask", workdir, args.batch_size, env)
+        runs.append(run)
+        rows += flow_rows(run, HUGE_ARTICLES, f", {HUGE_ARTICLES:,} articles")
+        if "summary" in run:
+            rows.append(row(f"flow dask peak memory, {HUGE_ARTICLES:,} articles", run["peak_mb"], "MB",
+                            "< 1500", run["peak_mb"] < 1500))
+        if not args.keep:
+            huge.unlink()
+    return rows, runs
+
+
+# --- report
+
+def print_table(rows: list[dict]) -> None:
+    width = max(len(r["figure"]) for r in rows)
+    for r in rows:
+        value = "-" if r["value"] is None else f"{r['value']:,.2f}"
+        print(f"{r['figure']:<{width}}  {value:>10} {r['unit']:<11} {r['target']:<8} {r['result']}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS, help="gzipped JSONL bench sets")
+    ap.add_argument("--limit", type=int, help="pages per set (quick runs; also the pages inboxes are built from)")
+    ap.add_argument("--articles", type=int, default=10_000, help="articles in the flow inbox")
+    ap.add_argument("--huge", action="store_true", help=f"also a {HUGE_ARTICLES:,}-article run for peak memory (long)")
+    ap.add_argument("--parts", default="pages,text,flow", help="which parts to run")
+    ap.add_argument("--runners", default="threads,dask", help="task runners for the flow (threads, dask, tcp://...)")
+    ap.add_argument("--batch-size", type=int, default=200)
+    ap.add_argument("--workdir", type=Path, help="where inboxes, stores and logs go (default: a new dir in /tmp)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated inboxes")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args()
+    args.runners = [r for r in args.runners.split(",") if r]
+    parts = set(args.parts.split(","))
+
+    began = time.perf_counter()
+    pages = load_pages(args.paths, args.limit)
+    print(f"{len(pages)} pages; extracting their text ...", file=sys.stderr)
+    texts = [extract_text(p) for p in pages] if parts & {"text", "flow"} else []
+    rows, runs = [], []
+    if "pages" in parts:
+        print("pages: clean_html vs trafilatura ...", file=sys.stderr)
+        rows += bench_pages(pages)
+    if "text" in parts:
+        print("text: clean_text throughput ...", file=sys.stderr)
+        rows += bench_text(pages, texts)
+    workdir = None
+    if "flow" in parts:
+        workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cleaners-perf-"))
+        workdir = workdir.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+               "PREFECT_HOME": str(workdir / "prefect-home")}
+        flow_part, runs = bench_flow(pages, texts, args, workdir, env)
+        rows += flow_part
+
+    print_table(rows)
+    for run in runs:
+        print(f"\n$ {run['command']}" + (f"\n  error (exit {run['returncode']}):\n{run['error']}" if "error" in run else ""))
+    if workdir:
+        print(f"\nwork dir (logs): {workdir}")
+    print(f"total {time.perf_counter() - began:.0f} s")
+    if args.json:
+        report = {"rows": rows, "runs": runs, "pages": len(pages), "limit": args.limit, "articles": args.articles,
+                  "batch_size": args.batch_size, "trafilatura": trafilatura.__version__, "cpus": os.cpu_count(),
+                  "total_s": time.perf_counter() - began}
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+    failed = any(r["result"] == "FAIL" for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
