@@ -47,7 +47,11 @@ def make_task_runner(name: str):
     from prefect_dask import DaskTaskRunner
 
     if name == "dask":
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+        # Workers must report to this run's Prefect API; without it each would start a server of its own.
+        from prefect.settings import PREFECT_API_URL
+
+        env = {"PREFECT_API_URL": PREFECT_API_URL.value()} if PREFECT_API_URL.value() else {}
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True, "env": env})
     if name.startswith(("tcp://", "dask://")):
         return DaskTaskRunner(address=name.replace("dask://", "tcp://", 1))
     raise ValueError(f"unknown task runner {name!r}: use 'threads', 'dask' or a Dask scheduler address")
