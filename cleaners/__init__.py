@@ -10,9 +10,10 @@ from .core import clean_html, clean_text, rule_catalogue
 from .errors import CleaningError
 from .model import CATEGORIES, CleanResult, Metadata, Removal
 from .rules import RuleError, RuleSet, load_rules
+from .templates import fingerprints, strip_templates
 
 __version__ = "0.1.0"
 __all__ = [
     "CATEGORIES", "CleanResult", "CleaningError", "Metadata", "Removal", "RuleError", "RuleSet",
-    "clean_html", "clean_text", "load_rules", "rule_catalogue", "__version__",
+    "clean_html", "clean_text", "fingerprints", "load_rules", "rule_catalogue", "strip_templates", "__version__",
 ]

@@ -1,62 +1,124 @@
-"""`cleaners` command line: clean files or stdin, show what was removed and why.
+"""`cleaners` command line: clean files, explain and report removals, list, test and check rules.
 
-Exit codes: 0 all inputs cleaned; 1 at least one input could not be read or cleaned (the others
-are still processed); 2 wrong usage.
+    cleaners clean FILE...              the clean text (--json, --explain)
+    cleaners explain FILE...            the article with its removals marked in place
+    cleaners report FILE... -o OUT      an HTML review report
+    cleaners rules list|test|check DIR  the rule catalogue, its examples, a user's rule directory
+
+Results go to stdout (JSON with --json), messages to stderr. Exit codes: 0 ok; 1 at least one input
+could not be read or cleaned (the others are still processed), or a rule or example failed; 2 wrong
+usage.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .core import clean_html, clean_text
 from .errors import CleaningError
-from .rules import RuleError
+from .rules import RuleError, load_rules
 
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|div|p|article|main|section|meta|title)\b", re.I | re.S)
+_READ_ERRORS = (OSError, CleaningError, UnicodeDecodeError, RuleError)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command != "clean":
-        parser.print_help(sys.stderr)
-        return 2
-    failures = 0
-    for name in args.files:
-        try:
-            result = _clean_one(name, args)
-        except (OSError, CleaningError, UnicodeDecodeError, RuleError) as exc:
-            print(f"cleaners: {name}: {exc}", file=sys.stderr)
-            failures += 1
-            continue
-        _print_result(name, result, args)
-    return 1 if failures else 0
+    if not getattr(args, "run", None):
+        (args.help_for or parser).print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `cleaners ... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return EXIT_OK
 
+
+# --- argument parsing ------------------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cleaners", description="Clean scraped articles and explain every removal.")
+    parser = argparse.ArgumentParser(
+        prog="cleaners", description="Clean scraped articles and explain every removal.",
+        epilog="exit codes: 0 ok; 1 an input could not be cleaned or a rule check failed; 2 wrong usage",
+    )
     parser.add_argument("--version", action="version", version=f"cleaners {__version__}")
-    commands = parser.add_subparsers(dest="command")
-    clean = commands.add_parser("clean", help="clean files (or - for stdin) and print the clean text")
-    clean.add_argument("files", nargs="+", metavar="FILE", help="files to clean; - reads standard input")
-    mode = clean.add_mutually_exclusive_group()
-    mode.add_argument("--html", dest="mode", action="store_const", const="html", help="inputs are HTML pages")
-    mode.add_argument("--text", dest="mode", action="store_const", const="text", help="inputs are extracted text")
-    clean.add_argument("--source", help="the site the articles come from (default: the URL's registered domain)")
-    clean.add_argument("--url", help="the article's URL")
-    clean.add_argument("--language", help="language hint, e.g. de or en (default: detected)")
-    clean.add_argument("--rules", action="append", metavar="DIR", help="extra rule directory (repeatable)")
-    clean.add_argument("--encoding", default="utf-8", help="encoding of text inputs (default utf-8)")
+    parser.set_defaults(run=None, help_for=None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    inputs = _input_options()
+
+    clean = commands.add_parser("clean", parents=[inputs], help="clean files (or - for stdin) and print the clean text",
+                                description="Print the clean text of each input (title first).")
     out = clean.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the whole result as JSON (one line per input)")
     out.add_argument("--explain", action="store_true", help="print each removal with category, rule id and text")
+    clean.set_defaults(run=_cmd_clean)
+
+    explain = commands.add_parser("explain", parents=[inputs], help="print the article with its removals marked in place",
+                                  description="Print each article with what was removed struck through in place, "
+                                              "labelled [category rule-id]. Colours only on a terminal and without NO_COLOR.")
+    explain.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the output (default auto)")
+    explain.add_argument("--width", type=int, help="wrap lines at this width, 0 for no wrapping "
+                                                   "(default: the terminal's width up to 100; no wrapping when piped)")
+    explain.set_defaults(run=_cmd_explain)
+
+    report = commands.add_parser("report", parents=[inputs], help="write an HTML review report for files",
+                                 description="One self-contained HTML page with each article and its removals "
+                                             "struck through in place, coloured by category, rule id on hover.")
+    report.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write it (default: stdout)")
+    report.add_argument("--title", default="Review report", help="the report's heading")
+    report.set_defaults(run=_cmd_report)
+
+    rules = commands.add_parser("rules", help="list, test or check rules", description="Work with rule packs.")
+    rules.set_defaults(help_for=rules)
+    rule_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
+    listing = rule_commands.add_parser("list", help="every rule: id, category, kind, why",
+                                       description="List the built-in rules (and --rules directories) and the structure heuristics.")
+    listing.add_argument("--rules", action="append", metavar="DIR", help="also a user rule directory (repeatable)")
+    listing.add_argument("--category", help="only this category")
+    listing.add_argument("--json", action="store_true", help="print JSON (a list of rules)")
+    listing.set_defaults(run=_cmd_rules_list)
+    testing = rule_commands.add_parser("test", help="run every rule on its own examples",
+                                       description="Run every rule on its examples; print the failures. Exit 1 on any failure.")
+    testing.add_argument("--rules", action="append", metavar="DIR", help="also a user rule directory (repeatable)")
+    testing.add_argument("--json", action="store_true", help="print the failures as JSON")
+    testing.set_defaults(run=_cmd_rules_test)
+    check = rule_commands.add_parser("check", help="validate a rule directory (or file) of your own",
+                                     description="Load DIR on top of the built-in packs and run its rules' examples. "
+                                                 "Exit 0 when it is usable, 1 when it is not, 2 when DIR does not exist.")
+    check.add_argument("directory", metavar="DIR", help="a folder of .toml rule files (and sites/*.toml), or one file")
+    check.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    check.set_defaults(run=_cmd_rules_check)
     return parser
 
+
+def _input_options() -> argparse.ArgumentParser:
+    """The options every command that cleans inputs shares."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("files", nargs="+", metavar="FILE", help="files to clean; - reads standard input")
+    mode = options.add_mutually_exclusive_group()
+    mode.add_argument("--html", dest="mode", action="store_const", const="html", help="inputs are HTML pages")
+    mode.add_argument("--text", dest="mode", action="store_const", const="text", help="inputs are extracted text")
+    options.add_argument("--source", help="the site the articles come from (default: the URL's registered domain)")
+    options.add_argument("--url", help="the article's URL")
+    options.add_argument("--language", help="language hint, e.g. de or en (default: detected)")
+    options.add_argument("--rules", action="append", metavar="DIR", help="extra rule directory (repeatable)")
+    options.add_argument("--encoding", default="utf-8", help="encoding of text inputs (default utf-8)")
+    options.add_argument("--no-progress", dest="progress", action="store_false",
+                         help="no progress bar (it is only shown on a terminal, for more than one file)")
+    return options
+
+
+# --- cleaning inputs -------------------------------------------------------------------------------
 
 def _read(name: str) -> bytes:
     if name == "-":
@@ -85,9 +147,74 @@ def _clean_one(name: str, args):
     return clean_text(text.removeprefix("\ufeff"), **options)
 
 
+def _clean_all(args):
+    """(name, result) for each input that could be cleaned; failures reported on stderr as they come."""
+    progress = Progress(len(args.files), enabled=args.progress)
+    failures = args.failures = []
+    for number, name in enumerate(args.files, 1):
+        progress.show(number - 1, name)
+        try:
+            result = _clean_one(name, args)
+        except _READ_ERRORS as exc:
+            progress.clear()
+            print(f"cleaners: {name}: {exc}", file=sys.stderr)
+            failures.append((name, str(exc)))
+            continue
+        if _isatty(sys.stdout):  # the output shares the terminal with the bar: make room for it
+            progress.clear()
+        yield name, result
+    progress.clear()
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal and only for several files.
+
+    It is cleared before anything else is printed, so it never mixes with the output."""
+
+    def __init__(self, total: int, enabled: bool = True, stream=None):
+        self.stream = stream or sys.stderr
+        self.total = total
+        self.on = enabled and total > 1 and _isatty(self.stream)
+        self.drawn = False
+
+    def show(self, done: int, name: str) -> None:
+        if not self.on:
+            return
+        width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+        bar = 20
+        filled = bar * done // self.total
+        head = f"[{'#' * filled}{'.' * (bar - filled)}] {done}/{self.total} "
+        room = width - len(head)
+        label = name if len(name) <= room else "…" + name[-(room - 1):] if room > 1 else ""
+        self.stream.write("\r" + head + label + "\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# --- clean -----------------------------------------------------------------------------------------
+
+def _cmd_clean(args) -> int:
+    for name, result in _clean_all(args):
+        _print_result(name, result, args)
+    return EXIT_FAILED if args.failures else EXIT_OK
+
+
 def _print_result(name: str, result, args) -> None:
     if args.json:
-        print(json.dumps({"input": name, **result.to_dict()}, ensure_ascii=False))
+        print(json.dumps({"input": name, **result.to_dict()}, ensure_ascii=False), flush=True)
         return
     if len(args.files) > 1:
         print(f"==> {name} <==")
@@ -98,6 +225,7 @@ def _print_result(name: str, result, args) -> None:
         print(_explain(result))
     elif len(args.files) > 1:
         print()
+    sys.stdout.flush()
 
 
 def _explain(result) -> str:
@@ -109,6 +237,308 @@ def _explain(result) -> str:
     meta = result.metadata
     lines.append(f"--- metadata: published={meta.published} author={meta.author} tags={meta.tags} sources={len(meta.sources)}")
     return "\n".join(lines)
+
+
+# --- explain ---------------------------------------------------------------------------------------
+
+# ANSI colours per category (basic 16 colours, so every terminal shows them).
+_ANSI = {"ad": "31", "promo": "33", "newsletter": "35", "disclaimer": "93", "related": "34", "author_bio": "36",
+         "metadata": "90", "widget": "95", "references": "32", "template": "94"}
+
+
+def use_colour(choice: str, stream) -> bool:
+    """--color always/never, else colour only on a terminal, without NO_COLOR (no-color.org) or TERM=dumb."""
+    if choice != "auto":
+        return choice == "always"
+    return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _cmd_explain(args) -> int:
+    colour = use_colour(args.color, sys.stdout)
+    width = args.width
+    if width is None:
+        width = min(100, shutil.get_terminal_size((100, 24)).columns) if _isatty(sys.stdout) else 0
+    first = True
+    for name, result in _clean_all(args):
+        if not first:
+            print()
+        first = False
+        print(render_explain(name if len(args.files) > 1 else None, result, colour=colour, width=width), flush=True)
+    return EXIT_FAILED if args.failures else EXIT_OK
+
+
+def render_explain(name: str | None, result, *, colour: bool = False, width: int = 0) -> str:
+    """The article as text: kept blocks as they are, removed text struck (with colour) or between
+    [- and -] (without), each followed by its [category rule-id] label."""
+    from .report import WARNINGS, layout
+
+    style = _Styler(colour)
+    out = []
+    if name:
+        out.append(style.bold(f"==> {name} <=="))
+    out.append(style.bold(result.title or "(no title)"))
+    meta = result.metadata
+    facts = [f"published {meta.published or '-'}", f"author {meta.author or '-'}",
+             f"tags {', '.join(meta.tags) or '-'}", f"sources {len(meta.sources)}", f"language {result.language or '-'}"]
+    out.append(style.dim(" · ".join(facts)))
+    counts = {}
+    for removal in result.removals:
+        counts[removal.category] = counts.get(removal.category, 0) + 1
+    summary = ", ".join(f"{c} {n}" for c, n in sorted(counts.items(), key=lambda x: -x[1])) or "nothing"
+    warnings = ", ".join(f"{w} ({WARNINGS.get(w, w)})" for w in result.warnings) or "none"
+    out.append(style.dim(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}"))
+    shape = layout(result)
+    if shape.pruned:
+        out.append("")
+        out.append(style.bold(f"Removed from the page before extraction ({len(shape.pruned)}):"))
+        for removal in shape.pruned:
+            text = removal.text if len(removal.text) <= 300 else removal.text[:300].rstrip() + " …"
+            out.append(_wrap([(text, removal)], style, width, indent="  "))
+    for line in shape.lines:
+        out.append("")
+        runs = [(f"- {p.text}" if line.kind == "item" and i == 0 and p.removal is None else p.text, p.removal)
+                for i, p in enumerate(line.pieces)]
+        out.append(_wrap(runs, style, width, bold=line.kind == "heading" and line.removal is None))
+    return "\n".join(out)
+
+
+class _Styler:
+    def __init__(self, on: bool):
+        self.on = on
+
+    def _sgr(self, codes: str, text: str) -> str:
+        return f"\x1b[{codes}m{text}\x1b[0m" if self.on and text else text
+
+    def bold(self, text: str) -> str:
+        return self._sgr("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._sgr("2", text)
+
+    def removed(self, text: str, category: str) -> str:
+        return self._sgr(f"2;9;{_ANSI.get(category, '31')}", text)
+
+    def label(self, removal) -> str:
+        return self._sgr(f"1;{_ANSI.get(removal.category, '31')}", f"[{removal.category} {removal.rule_id}]")
+
+
+def _wrap(runs: list[tuple[str, object]], style: _Styler, width: int, indent: str = "", bold: bool = False) -> str:
+    """Runs of (text, removal or None) as wrapped lines; styles are applied after wrapping so escape
+    codes never count towards the width."""
+    tokens: list[tuple[str, object]] = []  # (word, removal or None or "label")
+    for text, removal in runs:
+        words = text.split()
+        if removal is not None and words and not style.on:  # without colour, [- -] marks what went
+            words[0] = "[-" + words[0]
+            words[-1] = words[-1] + "-]"
+        tokens.extend((word, removal) for word in words)
+        if removal is not None:
+            tokens.append((f"[{removal.category} {removal.rule_id}]", ("label", removal)))
+    lines, current, length = [], [], len(indent)
+    for word, tag in tokens:
+        if width and current and length + 1 + len(word) > width:
+            lines.append(current)
+            current, length = [], len(indent)
+        current.append((word, tag))
+        length += len(word) + (1 if len(current) > 1 else 0)
+    if current:
+        lines.append(current)
+    return "\n".join(indent + _styled(line, style, bold) for line in lines)
+
+
+def _styled(words: list[tuple[str, object]], style: _Styler, bold: bool) -> str:
+    """A line of words: consecutive words of one removal share one styled run."""
+    parts, group, tag = [], [], None
+
+    def flush():
+        if not group:
+            return
+        text = " ".join(group)
+        if tag is None:
+            parts.append(style.bold(text) if bold else text)
+        elif isinstance(tag, tuple):
+            parts.append(style.label(tag[1]))
+        else:
+            parts.append(style.removed(text, tag.category))
+
+    for word, this in words:
+        if this is not tag or isinstance(this, tuple):
+            flush()
+            group, tag = [], this
+        group.append(word)
+    flush()
+    return " ".join(parts)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+def _cmd_report(args) -> int:
+    from .report import render_report
+
+    items = list(_clean_all(args))
+    page = render_report(items, title=args.title, failures=args.failures)
+    if args.output == "-":
+        sys.stdout.write(page + "\n")
+    else:
+        try:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.output).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            print(f"cleaners: cannot write {args.output}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"cleaners: wrote {args.output} ({len(items)} article(s), {len(args.failures)} failed)", file=sys.stderr)
+    return EXIT_FAILED if args.failures else EXIT_OK
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+@dataclass
+class ExampleFailure:
+    """A rule that does not do what its examples say, or is missing something every rule needs."""
+
+    rule_id: str
+    origin: str
+    problem: str
+    example: str | None = None
+
+    def __str__(self) -> str:
+        head = f"{self.origin}: rule '{self.rule_id}': {self.problem}"
+        return head if self.example is None else f"{head}: {self.example!r}"
+
+
+def fires(rule, text: str) -> bool:
+    """Does the rule take this example? Selector rules match the example parsed as an HTML fragment,
+    text rules the example's one block (normalised like an article's text)."""
+    if rule.kind == "selector":
+        from lxml import html as lxml_html
+
+        from .selectors import SelectorSet
+
+        root = lxml_html.fragment_fromstring(text, create_parent="div")
+        return bool(SelectorSet([rule]).matches(root))
+    from .blocks import split_blocks
+    from .normalize import normalize_text
+
+    blocks = split_blocks(normalize_text(text))
+    if len(blocks) != 1:
+        raise ValueError(f"an example must be one block, this is {len(blocks)}")
+    return bool(rule.matches_block(blocks[0].text))
+
+
+def example_failures(rules) -> list[ExampleFailure]:
+    """Every way the given rules fail their own examples or the catalogue's requirements."""
+    failures = []
+    for rule in rules:
+        origin = _short_path(rule.origin)
+        if not rule.examples_remove:
+            failures.append(ExampleFailure(rule.id, origin, "has no examples.remove"))
+        if not rule.examples_keep:
+            failures.append(ExampleFailure(rule.id, origin, "has no examples.keep"))
+        if len(rule.why.splitlines()) != 1:
+            failures.append(ExampleFailure(rule.id, origin, "'why' must be one line"))
+        for should_fire, examples in ((True, rule.examples_remove), (False, rule.examples_keep)):
+            for text in examples:
+                try:
+                    fired = fires(rule, text)
+                except Exception as exc:  # a broken example is the rule file's fault, not ours
+                    failures.append(ExampleFailure(rule.id, origin, f"example cannot be tried ({exc})", text))
+                    continue
+                if fired != should_fire:
+                    problem = "does not remove its examples.remove" if should_fire else "removes its examples.keep"
+                    failures.append(ExampleFailure(rule.id, origin, problem, text))
+    return failures
+
+
+def _short_path(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        builtin = Path(__file__).parent / "rules"
+        try:
+            return "cleaners/rules/" + str(Path(path).resolve().relative_to(builtin.resolve()))
+        except ValueError:
+            return path
+
+
+def _load(dirs) -> object | None:
+    try:
+        return load_rules(dirs)
+    except RuleError as exc:
+        print(f"cleaners: {exc}", file=sys.stderr)
+        return None
+
+
+def _cmd_rules_list(args) -> int:
+    from .detect import HEURISTICS
+
+    ruleset = _load(args.rules)
+    if ruleset is None:
+        return EXIT_FAILED
+    rows = [{"id": r.id, "category": r.category, "kind": r.kind, "languages": list(r.languages), "sites": list(r.sites),
+             "why": r.why, "pattern": r.pattern, "origin": _short_path(r.origin),
+             "examples": {"remove": list(r.examples_remove), "keep": list(r.examples_keep)}} for r in ruleset.rules]
+    rows += [{"id": rule_id, "category": category, "kind": "heuristic", "languages": ["*"], "sites": [], "why": why,
+              "pattern": None, "origin": "cleaners/detect.py", "examples": {"remove": [], "keep": []}}
+             for rule_id, (category, why) in HEURISTICS.items()]
+    if args.category:
+        rows = [row for row in rows if row["category"] == args.category]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    id_width = max((len(row["id"]) for row in rows), default=2)
+    for row in rows:
+        scope = f" ({', '.join(row['sites'])})" if row["sites"] else ""
+        print(f"{row['id']:<{id_width}}  {row['category']:<10}  {row['kind']:<9}  {row['why']}{scope}")
+    print(f"{len(rows)} rule(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_rules_test(args) -> int:
+    ruleset = _load(args.rules)
+    if ruleset is None:
+        return EXIT_FAILED
+    failures = example_failures(ruleset.rules)
+    examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset.rules)
+    if args.json:
+        print(json.dumps({"rules": len(ruleset.rules), "examples": examples,
+                          "failures": [vars(f) for f in failures]}, ensure_ascii=False, indent=1))
+    else:
+        for failure in failures:
+            print(f"FAIL {failure}")
+        verdict = f"{len(failures)} failure(s)" if failures else "all pass"
+        print(f"{len(ruleset.rules)} rules, {examples} examples: {verdict}")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _cmd_rules_check(args) -> int:
+    target = Path(args.directory)
+    if not target.exists():
+        print(f"cleaners: {target}: no such file or directory", file=sys.stderr)
+        return EXIT_USAGE
+    files = sorted(target.glob("sites/*.toml")) + sorted(target.glob("*.toml")) if target.is_dir() else [target]
+    outcome = {"directory": str(target), "files": [str(f) for f in files], "rules": [], "errors": []}
+    if not files:
+        outcome["errors"].append(f"{target}: no rule files (looked for *.toml and sites/*.toml)")
+    else:
+        try:
+            ruleset = load_rules(target)
+        except RuleError as exc:
+            outcome["errors"].append(str(exc))
+        else:
+            root = target.resolve()
+            mine = [r for r in ruleset.rules if Path(r.origin).resolve() == root or root in Path(r.origin).resolve().parents]
+            outcome["rules"] = [r.id for r in mine]
+            outcome["errors"] = [str(f) for f in example_failures(mine)]
+    if args.json:
+        print(json.dumps(outcome | {"ok": not outcome["errors"]}, ensure_ascii=False, indent=1))
+    else:
+        for error in outcome["errors"]:
+            print(f"cleaners: {error}", file=sys.stderr)
+        if outcome["errors"]:
+            print(f"{target}: {len(outcome['errors'])} problem(s)", file=sys.stderr)
+        else:
+            print(f"{target}: ok, {len(outcome['rules'])} rule(s) in {len(files)} file(s), every example passes")
+    return EXIT_FAILED if outcome["errors"] else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import detect
+from . import detect, templates
 from .blocks import looks_like_heading, render, split_blocks
 from .errors import CleaningError
 from .extract_meta import metadata_from_removals
@@ -65,6 +65,7 @@ def rule_catalogue(rules: RulesArg = None) -> dict[str, tuple[str, str]]:
     ruleset = load_rules(rules)
     catalogue = {rule.id: (rule.category, rule.why) for rule in ruleset.rules}
     catalogue.update(detect.HEURISTICS)
+    catalogue[templates.RULE_ID] = ("template", templates.WHY)
     return catalogue
 
 
@@ -76,8 +77,8 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     author = detect.name_then_bio(blocks, verdicts)
     detect.junk_cluster(blocks, verdicts)
 
-    kept = [Block(verdicts.kept_text(i), blocks[i].kind) for i in verdicts.kept()]
-    kept = [b for b in kept if b.text]
+    kept_positions = [i for i in verdicts.kept() if verdicts.kept_text(i)]
+    kept = [Block(verdicts.kept_text(i), blocks[i].kind) for i in kept_positions]
     all_removals = removals + verdicts.removals()
     metadata = metadata_from_removals(all_removals, ruleset, metadata)
     if author and not metadata.author:
@@ -85,6 +86,7 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     return CleanResult(
         text=render(kept), title=title, language=language, metadata=metadata,
         removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,
+        kept_positions=kept_positions,
     )
 
 

@@ -17,8 +17,9 @@ from .verdicts import Verdicts, is_substantial
 HEURISTICS: dict[str, tuple[str, str]] = {
     "metadata.top-labels": ("metadata", "Short labels next to a dateline above the article are its category and tag line."),
     "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
+    "related.link-list": ("related", "A list whose every item is one link to another article is a related-articles box."),
     **{
-        f"{category}.junk-cluster": (category, "A short line among removed junk at the end of the article belongs to that junk.")
+        f"{category}.junk-cluster": (category, "A short line next to removed junk at the end of the article belongs to that junk.")
         for category in CATEGORIES
     },
 }
@@ -52,9 +53,10 @@ def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) ->
 
 
 def _remove_section(blocks: list[Block], start: int, rule: Rule, verdicts: Verdicts) -> None:
-    """A section heading takes the blocks under it, up to the next heading."""
+    """A section heading takes the blocks under it, up to the next heading (or a block too long to
+    be the section's content, when the rule sets item_max_words)."""
     for index in range(start + 1, min(len(blocks), start + 1 + rule.max_blocks)):
-        if blocks[index].kind == "heading":
+        if blocks[index].kind == "heading" or (rule.item_max_words and blocks[index].words > rule.item_max_words):
             return
         verdicts.remove_block(index, rule.category, rule.id, rule.why)
 
@@ -103,22 +105,36 @@ def name_then_bio(blocks: list[Block], verdicts: Verdicts) -> str | None:
 
 
 def junk_cluster(blocks: list[Block], verdicts: Verdicts) -> None:
-    """After the last paragraph of prose, short lines among removed junk go with that junk."""
-    kept_prose = [i for i in verdicts.kept() if blocks[i].words >= 12]
+    """After the last paragraph of prose, a short line right next to removed junk goes with that
+    junk (a newsletter box's slogan, a call to action's heading), and so does a block of up to 60
+    words between two removed blocks of one category; list items never do."""
+    def wrapped(index: int) -> bool:
+        before, after = verdicts.removed.get(index - 1), verdicts.removed.get(index + 1)
+        return bool(before and after and before.category == after.category and blocks[index].words <= 60)
+
+    kept_prose = [i for i in verdicts.kept() if blocks[i].words >= 12 and not wrapped(i)]
     if not kept_prose:  # no prose left to tell article from tail: leave the rest alone
         return
     tail = range(kept_prose[-1] + 1, len(blocks))
-    removed_in_tail = [i for i in tail if verdicts.is_removed(i)]
-    if not removed_in_tail:
-        return
-    for index in tail:
-        if verdicts.is_removed(index) or blocks[index].words >= 12:
-            continue
-        after = [i for i in removed_in_tail if i > index]
-        source = after[0] if after else removed_in_tail[-1]
-        category = verdicts.removed[source].category
-        rule_id = f"{category}.junk-cluster"
-        verdicts.remove_block(index, category, rule_id, HEURISTICS[rule_id][1])
+    changed = True
+    while changed:
+        changed = False
+        for index in tail:
+            if verdicts.is_removed(index) or blocks[index].kind in ("item", "quote"):
+                continue
+            before, after = verdicts.removed.get(index - 1), verdicts.removed.get(index + 1)
+            if blocks[index].words < 12:
+                neighbour = after or before
+            elif wrapped(index):
+                neighbour = after  # a longer block wrapped in junk of one kind is part of that junk
+            else:
+                continue
+            if neighbour is None or neighbour.position not in tail:
+                continue
+            category = neighbour.category
+            rule_id = f"{category}.junk-cluster"
+            verdicts.remove_block(index, category, rule_id, HEURISTICS[rule_id][1])
+            changed = True
 
 
 def is_dateline(text: str) -> bool:

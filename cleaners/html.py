@@ -41,7 +41,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
         raise CleaningError("not_html", "the input could not be parsed as HTML")
     language = language or _page_language(tree)
     article_rules = ruleset.for_article(language, source)
-    pruned = _prune(tree, article_rules.selectors) + _prune_by_text(tree, article_rules)
+    pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree) + _prune_by_text(tree, article_rules)
     title, metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
     document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     if document is None or document.body is None:
@@ -106,6 +106,39 @@ def _prune_by_text(tree, article_rules) -> list[Removal]:
     return removals
 
 
+_LISTS = etree.XPath("//ul[not(ancestor::nav or ancestor::header or ancestor::footer)] | //ol[not(ancestor::nav or ancestor::header or ancestor::footer)]")
+LINK_LIST_WHY = "A list whose every item is one link to another article is a related-articles box."
+
+
+def _prune_link_lists(tree) -> list[Removal]:
+    """Drop lists of headline links (teaser boxes placed inside or under the article)."""
+    removals: list[Removal] = []
+    for element in _LISTS(tree):
+        items = [child for child in element if child.tag == "li"]
+        if len(items) < 2 or not _attached(element, tree):
+            continue
+        texts = [" ".join(item.text_content().split()) for item in items]
+        if any(not _is_headline_link(item, text) for item, text in zip(items, texts)):
+            continue
+        if sum(len(t.split()) for t in texts) / len(texts) < 4:  # menus and tag lists, not headlines
+            continue
+        removals.append(Removal("related", "related.link-list", normalize_inline(" | ".join(texts)), "element", -1, LINK_LIST_WHY))
+        element.drop_tree()
+    return removals
+
+
+def _is_headline_link(item, text: str) -> bool:
+    links = item.findall(".//a")
+    if not text or not links or text.endswith((".", "!", "?")) and len(text.split()) > 25:
+        return False
+    href = links[0].get("href") or ""
+    if href.startswith("#"):  # a table of contents points into the page itself
+        return False
+    linked = sum(len(a.text_content().split()) for a in links)
+    unlinked = len(text.split()) - linked
+    return linked >= 2 and unlinked <= 4  # a kicker ("Kaffee:") before the linked headline is fine
+
+
 def _attached(element, tree) -> bool:
     """False when an ancestor was already pruned by an earlier rule."""
     root = element
@@ -122,8 +155,10 @@ def _visible_text(element) -> str:
 
 
 def _blocks_from_body(body) -> list[Block]:
-    """trafilatura's XML body -> blocks: head, p, list/item, quote, table rows."""
+    """trafilatura's XML body -> blocks: head, p, list/item, quote, table rows, and loose text."""
     raw: list[Block] = []
+    if body.text and body.text.strip():
+        raw.append(Block(" ".join(body.text.split())))
     for child in body:
         tag = child.tag
         if tag == "head":
@@ -135,28 +170,39 @@ def _blocks_from_body(body) -> list[Block]:
         else:
             kind = "quote" if tag == "quote" else "paragraph"
             raw.extend(Block(line, kind) for line in _lines(child))
+        if child.tail and child.tail.strip():  # text trafilatura left directly in the body
+            raw.append(Block(" ".join(child.tail.split())))
     raw = [b for b in raw if b.text]
     return _normalize_blocks(raw)
 
 
+# Elements after which words must not run together (trafilatura keeps <br> as <lb/>).
+_SEPARATING = {"lb", "p", "cell", "row", "item", "head", "list", "quote", "table"}
+
+
 def _text(element) -> str:
-    return " ".join("".join(element.itertext()).split())
+    """An element's text on one line, with a space wherever a line break or block boundary was."""
+    if not any(child.tag in _SEPARATING for child in element.iter()):
+        return " ".join("".join(element.itertext()).split())
+    return " ".join(" ".join(_lines(element)).split())
 
 
 def _lines(element) -> list[str]:
-    """A paragraph's text, split where the page had line breaks (<br>, kept by trafilatura as <lb/>)."""
-    if element.find(".//lb") is None:
-        return [_text(element)]
+    """An element's text, split where the page had line breaks and block boundaries."""
     parts: list[str] = []
 
     def walk(node):
-        parts.append("\n" if node.tag == "lb" else node.text or "")
+        if node.tag in _SEPARATING:
+            parts.append("\n")
+        parts.append(node.text or "")
         for child in node:
             walk(child)
+            if child.tag in _SEPARATING:
+                parts.append("\n")
             parts.append(child.tail or "")
 
     walk(element)
-    return [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    return [line for line in (" ".join(piece.split()) for piece in "".join(parts).split("\n")) if line]
 
 
 def _normalize_blocks(blocks: list[Block]) -> list[Block]:

@@ -62,6 +62,7 @@ class CleanResult:
     warnings: list[str]
     source: str | None = None
     url: str | None = None
+    kept_positions: list[int] = field(default_factory=list)  # block index of each published block
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data."""

@@ -25,7 +25,7 @@ POSITIONS = ("anywhere", "top", "tail")
 EXTRACTS = (None, "published", "author", "tags", "sources")
 _ID = re.compile(r"^[a-z_]+\.[a-z0-9][a-z0-9-]*$")
 _FIELDS = {"id", "category", "kind", "pattern", "languages", "why", "examples", "max_words", "position",
-           "extract", "case_sensitive", "max_blocks"}
+           "extract", "case_sensitive", "max_blocks", "item_max_words"}
 
 
 class RuleError(ValueError):
@@ -49,6 +49,7 @@ class Rule:
     extract: str | None = None
     case_sensitive: bool = False
     max_blocks: int = 20  # for sections: how many blocks after the heading may go with it
+    item_max_words: int | None = None  # for sections: a longer block under the heading ends the section
 
     @cached_property
     def regex(self) -> re.Pattern:
@@ -265,7 +266,7 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         fail(f"position '{position}' is not one of {', '.join(POSITIONS)}")
     if raw.get("extract") not in EXTRACTS:
         fail(f"extract must be one of {EXTRACTS[1:]}")
-    for key in ("max_words", "max_blocks"):
+    for key in ("max_words", "max_blocks", "item_max_words"):
         if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
             fail(f"'{key}' must be a positive whole number")
     rule = Rule(
@@ -273,7 +274,7 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         languages=tuple(languages), why=raw["why"].strip(), examples_remove=tuple(remove),
         examples_keep=tuple(keep), origin=str(path), sites=sites, max_words=raw.get("max_words"),
         position=position, extract=raw.get("extract"), case_sensitive=bool(raw.get("case_sensitive", False)),
-        max_blocks=raw.get("max_blocks", 20),
+        max_blocks=raw.get("max_blocks", 20), item_max_words=raw.get("item_max_words"),
     )
     try:
         rule.selector if rule.kind == "selector" else rule.regex

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
 
-from cleaners import CleaningError, clean_html, clean_text, load_rules, rule_catalogue
+from cleaners import CleaningError, clean_html, clean_text, limits, load_rules, rule_catalogue
 from cleaners.source import registered_domain
 from schemas import RawArticle, clean_article_schema, failures_by_id, removal_schema
-from schemas.models import content_hash
+from schemas.models import MAX_ID_CHARS, content_hash
 
 from . import inbox
 from .store import Store
@@ -23,6 +24,12 @@ from .store import Store
 # Warnings that stop an article from being published: the guard against gutted articles.
 BLOCKING_WARNINGS = ("empty", "over_pruned")
 _STRING_FIELDS = ("id", "url", "source", "html", "text", "language")
+# What the store's columns hold (PostgreSQL enforces it; a longer value would fail the whole batch).
+_MAX_FIELD_CHARS = {"source": 300, "language": 8}
+MAX_PAYLOAD_CHARS = inbox.MAX_PAYLOAD_CHARS
+# Control characters: PostgreSQL cannot store NUL in text at all, and none belongs in an id or a URL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
 
 
 @dataclass
@@ -56,43 +63,56 @@ class Batch:
     filtered: int = 0
     categories: Counter = field(default_factory=Counter)
     rules: Counter = field(default_factory=Counter)
+    force: bool = False  # published with force: the store moves the version on even for the same input
 
     def as_dict(self) -> dict:
         return {"published": self.published, "removals": self.removals, "quarantined": self.quarantined,
                 "ledger": self.ledger, "unchanged": self.unchanged, "filtered": self.filtered,
-                "categories": dict(self.categories), "rules": dict(self.rules)}
+                "categories": dict(self.categories), "rules": dict(self.rules), "force": self.force}
 
     def quarantine(self, article_id: str, input_hash: str, rules_version: str, reasons: list[str], payload) -> None:
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
+        reasons = [_storable(reason, 10_000) for reason in reasons]
         self.quarantined.append({"article_id": article_id, "input_hash": input_hash, "rules_version": rules_version,
-                                 "reason": reasons[0], "details": json.dumps(reasons, ensure_ascii=False), "payload": text})
+                                 "reason": reasons[0], "details": json.dumps(reasons, ensure_ascii=False),
+                                 "payload": _storable(text, MAX_PAYLOAD_CHARS)})
         self.ledger.append({"article_id": article_id, "input_hash": input_hash, "outcome": "quarantined", "detail": reasons[0]})
 
 
 def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
+    """Read, check, clean and validate one batch. Every input ends up in the ledger exactly once:
+    published, quarantined (with every reason) or unchanged; nothing in the batch stops the others."""
     rules = options.rules
-    batch = Batch()
+    batch = Batch(force=options.force)
     records, bad = [], []
-    for item in inbox.read(locators, options.store_url):
+    pairs = inbox.read_pairs(locators, options.store_url)
+    conflicts = _conflicts(pairs)
+    for loc, item in pairs:
         if isinstance(item, inbox.BadRecord):
             # An unreadable record cannot match a filter: a filtered rerun leaves it to the full runs.
             if options.filtering:
                 batch.filtered += 1
             else:
-                bad.append((item.id, _hash(item.payload), [item.reason], item.payload))
+                bad.append((_storable_id(item.id), _hash(item.payload), _with_id_problem(item.id, [item.reason]), item.payload))
             continue
-        problem = _type_problem(item)
+        problem = _type_problem(item) or _id_problem(item["id"])
         if problem:
             if options.filtering:
                 batch.filtered += 1
             else:
-                bad.append((item["id"], _hash(item), [problem], item))
+                reasons = [problem] if problem.startswith("invalid id") else _with_id_problem(item["id"], [problem])
+                bad.append((_storable_id(item["id"]), _hash(item), reasons, item))
             continue
         item["source"] = item["source"] or registered_domain(item["url"])
-        if _selected(item, options):
-            records.append((item, _hash({k: item[k] for k in ("html", "text", "url", "source", "language")})))
-        else:
+        if not _selected(item, options):
             batch.filtered += 1
+            continue
+        input_hash = _hash({k: item[k] for k in ("html", "text", "url", "source", "language")})
+        conflict = loc.conflict or conflicts.get(id(item))
+        if conflict:  # several inputs claim this id: none is published, all are kept with the reason
+            bad.append((item["id"], input_hash, [conflict], item))
+            continue
+        records.append((item, input_hash))
     ids = [article_id for article_id, *_ in bad] + [record["id"] for record, _ in records]
     seen = Store(options.store_url).seen(ids) if ids and not options.force else {}
 
@@ -122,6 +142,9 @@ def _clean_and_check(candidates, rules, batch: Batch) -> None:
     for record, input_hash in candidates:
         try:
             result = _clean(record, rules)
+            bad_field = _unstorable_field(result)
+            if bad_field:
+                raise CleaningError("unstorable", f"the clean result's {bad_field} holds a NUL or control character")
         except CleaningError as exc:
             batch.quarantine(record["id"], input_hash, rules.version, [f"{exc.code}: {exc}"], record)
             continue
@@ -159,10 +182,87 @@ def _clean_and_check(candidates, rules, batch: Batch) -> None:
 
 
 def _clean(record: dict, rules):
+    """Clean one record. The size and structure limits (cleaners.limits) are checked here as well as in
+    the library, before any parsing, so an oversized record costs nothing whatever the library does."""
     options = dict(url=record["url"], source=record["source"], language=record["language"], rules=rules)
     if record["html"] and record["html"].strip():
+        limits.check_html(record["html"])
         return clean_html(record["html"], **options)
+    limits.check_text(record["text"] or "")
     return clean_text(record["text"] or "", **options)
+
+
+def _unstorable_field(result) -> str | None:
+    """The first part of a clean result no store can hold (NUL, a lone surrogate), or that breaks a
+    one-line field (control characters in the title, author or date)."""
+    meta = result.metadata
+    for name, value in (("title", result.title), ("author", meta.author), ("published", meta.published)):
+        if value and (_CONTROL.search(value) or _has_surrogates(value)):
+            return name
+    for name, values in (("text", [result.text]), ("tags", meta.tags), ("sources", meta.sources),
+                         ("removal log", [r.text for r in result.removals])):
+        if any("\x00" in value or _has_surrogates(value) for value in values if value):
+            return name
+    return None
+
+
+def _conflicts(pairs) -> dict[int, str]:
+    """Records of this batch that share an id with different content, though scan did not know
+    (several rows of one table with the same id): id(record) -> reason."""
+    by_id: dict[str, list[dict]] = {}
+    for loc, item in pairs:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and not loc.conflict:
+            by_id.setdefault(item["id"], []).append(item)
+    out: dict[int, str] = {}
+    for article_id, items in by_id.items():
+        prints = {inbox.fingerprint(item) for item in items}
+        if len(prints) > 1:
+            for item in items:
+                out[id(item)] = f"duplicate_id: {len(prints)} inputs of the inbox have this id with different content"
+    return out
+
+
+def _id_problem(article_id) -> str | None:
+    """Why an id cannot be used: control characters (NUL), too long, or a path that climbs out ('../')."""
+    if not isinstance(article_id, str) or not article_id.strip():
+        return "invalid id: empty"
+    if _CONTROL.search(article_id):
+        return f"invalid id: contains control characters (e.g. NUL): {article_id[:80]!r}"
+    if len(article_id) > MAX_ID_CHARS:
+        return f"invalid id: {len(article_id):,} characters, at most {MAX_ID_CHARS}: {article_id[:60]!r}..."
+    if _TRAVERSAL.search(article_id) or article_id.startswith(("/", "\\")):
+        return f"invalid id: looks like a file path that leaves its folder ('../' or absolute): {article_id!r}"
+    return None
+
+
+def _with_id_problem(article_id, reasons: list[str]) -> list[str]:
+    problem = _id_problem(article_id)
+    return reasons + [problem] if problem else reasons
+
+
+def _storable_id(article_id) -> str:
+    """The id a quarantine entry is stored under: the id itself, unless no store could hold it (NUL,
+    control characters, longer than the limit); then a stable stand-in (the original is in the payload)."""
+    if isinstance(article_id, str) and article_id and not _CONTROL.search(article_id) and len(article_id) <= MAX_ID_CHARS:
+        return article_id
+    raw = article_id if isinstance(article_id, str) else repr(article_id)
+    return "invalid-id-" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _storable(text: str, limit: int) -> str:
+    """Text any store can hold: no NUL (PostgreSQL refuses it), no lone surrogates, at most `limit` characters."""
+    if len(text) > limit:
+        text = text[:limit] + f"\n[... truncated: {len(text):,} characters in all]"
+    text = text.replace("\x00", "\ufffd")
+    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _article_row(record: dict, result, input_hash: str, rules_version: str) -> dict:
@@ -181,6 +281,13 @@ def _type_problem(record: dict) -> str | None:
     for name in _STRING_FIELDS:
         if record[name] is not None and not isinstance(record[name], str):
             return f"malformed record: '{name}' must be a string, not {type(record[name]).__name__}"
+    for name in ("url", "source", "language"):
+        if record[name] and _CONTROL.search(record[name]):
+            return f"malformed record: '{name}' contains control characters (e.g. NUL)"
+        if record[name] and len(record[name]) > _MAX_FIELD_CHARS.get(name, 100_000):
+            return f"malformed record: '{name}' is {len(record[name]):,} characters long"
+    if isinstance(record["fetched_at"], str) and (_CONTROL.search(record["fetched_at"]) or len(record["fetched_at"]) > 40):
+        return "malformed record: 'fetched_at' is not a date"
     if record["fetched_at"] is not None and not isinstance(record["fetched_at"], (str, int, float, datetime, pd.Timestamp)):
         return f"malformed record: 'fetched_at' must be a date, not {type(record['fetched_at']).__name__}"
     return None

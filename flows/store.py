@@ -2,12 +2,21 @@
 
 Every write of a batch happens in one transaction, and every write is an upsert or an insert that
 ignores rows it already has, so a retried or repeated publish changes nothing and duplicates nothing.
+Every value reaches SQL as a bound parameter; identifiers come from this module only.
+
+Faults: a publish that loses its connection (the server went away, the connection was killed, a
+deadlock or a locked SQLite file) is retried on a fresh connection (PUBLISH_RETRY_DELAYS); when every
+attempt fails it raises `StoreUnavailable` and, being one transaction, has written nothing. Two runs
+publishing the same input at the same time write it once: the second finds the same input and rules
+already there and leaves the row (and its version) alone; its ledger says `unchanged`.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +25,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 DEFAULT_URL = "sqlite:///data/articles.db"
 STORE_URL_ENV = "CLEANERS_STORE_URL"
+# Pauses between the attempts of one publish (so len + 1 attempts); the flow's task retries come on top.
+PUBLISH_RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be written after every retry; nothing of the batch was written."""
 
 meta = sa.MetaData()
 articles = sa.Table(
@@ -141,33 +157,87 @@ class Store:
             conn.execute(runs.update().where(runs.c.run_id == run_id)
                          .values(finished_at=now(), summary=json.dumps(summary, default=str)))
 
-    def publish(self, run_id: str, batch: dict) -> None:
-        """Write one batch's outcome in a single transaction: articles, removals, quarantine, ledger."""
-        stamp = now()
-        with self.engine.begin() as conn:
-            for article in batch["published"]:
-                self._upsert_article(conn, article, run_id, stamp)
-            ids = [a["id"] for a in batch["published"]]
-            for chunk in _chunks(ids, 500):
-                conn.execute(removals.delete().where(removals.c.article_id.in_(chunk)))
-            if batch["removals"]:
-                versions = dict(conn.execute(sa.select(articles.c.id, articles.c.version).where(articles.c.id.in_(ids))).all()) if ids else {}
-                conn.execute(removals.insert(), [{**r, "version": versions[r["article_id"]]} for r in batch["removals"]])
-            _insert_ignore(conn, quarantine, [{**q, "run_id": run_id, "created_at": stamp} for q in batch["quarantined"]],
-                           ["article_id", "input_hash", "rules_version"])
-            _insert_ignore(conn, ledger, [{**entry, "run_id": run_id, "recorded_at": stamp} for entry in batch["ledger"]],
-                           ["run_id", "article_id", "input_hash"])
+    def publish(self, run_id: str, batch: dict) -> dict:
+        """Write one batch's outcome in a single transaction: articles, removals, quarantine, ledger.
 
-    def _upsert_article(self, conn, article: dict, run_id: str, stamp: datetime) -> None:
+        Retried on a fresh connection when the connection fails; raises StoreUnavailable when every
+        attempt failed (nothing of the batch is then in the store). Articles that another run had
+        already published with the same input and rules (two runs at the same time) are left alone:
+        `batch` is updated in place to say so (they move from `published` to `unchanged`, in the
+        ledger too), and the return value counts what this publish wrote."""
+        attempts = len(PUBLISH_RETRY_DELAYS) + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                taken = self._publish_once(run_id, batch)
+                break
+            except sa.exc.DBAPIError as exc:
+                if not _transient(exc):
+                    raise
+                if attempt == attempts:
+                    _forget_engine(self.url)  # the next Store() starts afresh (and creates missing tables)
+                    raise StoreUnavailable(
+                        f"store {safe_url(self.url)}: publishing {len(batch['ledger'])} input(s) failed "
+                        f"{attempts} times ({_short(exc)}); nothing of this batch was written") from exc
+                log.warning("store %s: publish attempt %s of %s failed (%s); retrying",
+                            safe_url(self.url), attempt, attempts, _short(exc))
+                time.sleep(PUBLISH_RETRY_DELAYS[attempt - 1])
+        if taken:
+            _mark_taken(batch, taken)
+        return {"published": len(batch["published"]), "quarantined": len(batch["quarantined"]),
+                "unchanged_by_other_run": len(taken)}
+
+    def _publish_once(self, run_id: str, batch: dict) -> dict[str, str]:
+        """One attempt; returns {article id: run id} for articles another run had already published."""
+        stamp = now()
+        force = bool(batch.get("force", False))
+        with self.engine.begin() as conn:
+            if self.dialect == "sqlite":
+                # Take the write lock now (waiting for it, up to the busy timeout), not on the first write:
+                # a transaction that read first could not upgrade once another process has written.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            written, untouched = [], []
+            # In id order: concurrent publishes lock rows in the same order and cannot deadlock.
+            for article in sorted(batch["published"], key=lambda a: a["id"]):
+                (written if self._upsert_article(conn, article, run_id, stamp, force) else untouched).append(article["id"])
+            taken: dict[str, str] = {}
+            for chunk in _chunks(untouched, 500):
+                for row in conn.execute(sa.select(articles.c.id, articles.c.run_id).where(articles.c.id.in_(chunk))):
+                    if row.run_id != run_id:  # not our own earlier attempt: another run published it
+                        taken[row.id] = row.run_id
+            for chunk in _chunks(written, 500):
+                conn.execute(removals.delete().where(removals.c.article_id.in_(chunk)))
+            mine = set(written)
+            rows = [r for r in batch["removals"] if r["article_id"] in mine]
+            if rows:
+                versions = {}
+                for chunk in _chunks(written, 500):
+                    versions.update(conn.execute(sa.select(articles.c.id, articles.c.version).where(articles.c.id.in_(chunk))).all())
+                conn.execute(removals.insert(), [{**r, "version": versions[r["article_id"]]} for r in rows])
+            quarantined = sorted(batch["quarantined"], key=lambda q: (q["article_id"], q["input_hash"]))
+            _insert_ignore(conn, quarantine, [{**q, "run_id": run_id, "created_at": stamp} for q in quarantined],
+                           ["article_id", "input_hash", "rules_version"])
+            entries = [{**entry, "run_id": run_id, "recorded_at": stamp} for entry in batch["ledger"]]
+            for entry in entries:
+                if entry["outcome"] == "published" and entry["article_id"] in taken:
+                    entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
+            _insert_ignore(conn, ledger, entries, ["run_id", "article_id", "input_hash"])
+        return taken
+
+    def _upsert_article(self, conn, article: dict, run_id: str, stamp: datetime, force: bool = False) -> bool:
+        """Insert or update one article; False when the row was left alone (same input and rules)."""
         row = {**article, "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp}
         insert = _dialect_insert(self.dialect)(articles).values(row)
         changes = {c: insert.excluded[c] for c in row if c not in ("id", "created_at", "version")}
         changes["version"] = articles.c.version + 1
-        # A retried publish of the same run writes the same row again: leave it (and its version) alone.
+        # The same input cleaned with the same rules is the same article: leave it (and its version)
+        # alone, whether this is a retried publish of the same run or another run that published it at
+        # the same time. Only `force` re-publishes it with the next version (once per run).
         same = sa.and_(articles.c.input_hash == insert.excluded.input_hash,
-                       articles.c.rules_version == insert.excluded.rules_version,
-                       articles.c.run_id == insert.excluded.run_id)
-        conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same)))
+                       articles.c.rules_version == insert.excluded.rules_version)
+        if force:
+            same = sa.and_(same, articles.c.run_id == insert.excluded.run_id)
+        result = conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same)))
+        return result.rowcount != 0
 
     # --- export --------------------------------------------------------------------------------
 
@@ -225,9 +295,55 @@ def _engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
-        meta.create_all(engine)
+        _create_tables(engine)
         _ENGINES[url] = engine
     return _ENGINES[url]
+
+
+def _create_tables(engine: sa.Engine) -> None:
+    """Create missing tables. Two processes starting on a new store race here (both see no table, both
+    create it): the loser's CREATE fails, and the next look finds the tables there."""
+    for attempt in range(5):
+        try:
+            meta.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _forget_engine(url: str) -> None:
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose(close=False)  # connections in use elsewhere finish; pooled ones are dropped
+
+
+def _transient(exc: sa.exc.DBAPIError) -> bool:
+    """A failure that a new attempt on a new connection may not meet: the connection or server went
+    away, a deadlock or serialization failure, SQLite busy or locked."""
+    return bool(exc.connection_invalidated) or isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _mark_taken(batch: dict, taken: dict[str, str]) -> None:
+    """Articles another run had published (same input, same rules) are `unchanged` for this one."""
+    batch["published"] = [a for a in batch["published"] if a["id"] not in taken]
+    dropped = [r for r in batch["removals"] if r["article_id"] in taken]
+    batch["removals"] = [r for r in batch["removals"] if r["article_id"] not in taken]
+    for key, field in (("categories", "category"), ("rules", "rule_id")):
+        counts = dict(batch.get(key) or {})
+        for removal in dropped:
+            counts[removal[field]] = counts.get(removal[field], 0) - 1
+        batch[key] = {k: v for k, v in counts.items() if v > 0}
+    for entry in batch["ledger"]:
+        if entry["outcome"] == "published" and entry["article_id"] in taken:
+            entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
+    batch["unchanged"] = batch.get("unchanged", 0) + len(taken)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

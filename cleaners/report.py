@@ -1,0 +1,326 @@
+"""The review report: each article with its removals shown in place, as one self-contained HTML file.
+
+`layout(result)` puts an article's removals back between the blocks that were kept; the HTML report
+and `cleaners explain` both draw from it. No JavaScript and no external assets: the file can be
+mailed, archived or opened from a Prefect artifact link as it is.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Iterable
+
+from .blocks import looks_like_heading
+from .model import CATEGORIES, CleanResult, Metadata, Removal
+
+# Page elements can be whole sidebars: show this much of each, the rest is summarised.
+MAX_ELEMENT_CHARS = 800
+MAX_SOURCES_SHOWN = 12
+WARNINGS = {
+    "truncated": "the article ends mid-sentence",
+    "over_pruned": "less than 40 % of the words were left",
+    "empty": "nothing was left",
+}
+
+
+@dataclass
+class Piece:
+    """A run of text inside a block: kept (removal is None) or removed by a rule."""
+
+    text: str
+    removal: Removal | None = None
+
+
+@dataclass
+class Line:
+    """One block of the article in reading order; `removal` is set when the whole block went."""
+
+    kind: str
+    pieces: list[Piece]
+    removal: Removal | None = None
+
+
+@dataclass
+class Layout:
+    pruned: list[Removal]  # page elements pruned before extraction (HTML only)
+    lines: list[Line] = field(default_factory=list)
+
+
+def layout(result: CleanResult) -> Layout:
+    """The article's blocks in their original order, removed blocks and sentences in place.
+
+    With `result.blocks` (the blocks the rules judged, when the library provides them) placement is
+    exact. Without, the kept blocks are `result.text`'s paragraphs, and a removed block goes at its
+    index (`Removal.position`) between them; a removed sentence is shown after the rest of its
+    paragraph, since its place inside the paragraph is not recorded.
+    """
+    pruned = [r for r in result.removals if r.scope == "element" or r.position < 0]
+    whole = {r.position: r for r in result.removals if r.scope == "block" and r.position >= 0}
+    cut: dict[int, list[Removal]] = {}
+    for r in result.removals:
+        if r.scope == "sentence" and r.position >= 0:
+            cut.setdefault(r.position, []).append(r)
+    blocks = getattr(result, "blocks", None)
+    if blocks:
+        lines = [_exact_line(i, b.text, b.kind, whole, cut) for i, b in enumerate(blocks)]
+        return Layout(pruned, lines)
+
+    kept = result.text.split("\n\n") if result.text.strip() else []
+    lines, index, last = [], 0, max([*whole, *cut], default=-1)
+    while kept or index <= last:
+        if index in whole:
+            lines.append(Line("paragraph", [Piece(whole[index].text, whole[index])], whole[index]))
+        elif kept:
+            text = kept.pop(0)
+            kind = "item" if text.startswith("- ") else "heading" if looks_like_heading(text) else "paragraph"
+            text = text[2:] if kind == "item" else text
+            pieces = [Piece(text)] + [Piece(r.text, r) for r in cut.get(index, [])]
+            lines.append(Line(kind, pieces))
+        elif index in cut:  # the result's text ran out early: still show what was cut
+            lines.append(Line("paragraph", [Piece(r.text, r) for r in cut[index]]))
+        index += 1
+    return Layout(pruned, lines)
+
+
+def _exact_line(index: int, text: str, kind: str, whole: dict, cut: dict) -> Line:
+    if index in whole:
+        return Line(kind, [Piece(text, whole[index])], whole[index])
+    spans, lost = [], []
+    for removal in cut.get(index, []):
+        # The same sentence can occur twice in a block: take the first copy not already placed.
+        start = text.find(removal.text)
+        while start >= 0 and any(s < start + len(removal.text) and start < e for s, e, _ in spans):
+            start = text.find(removal.text, start + 1)
+        if start >= 0 and removal.text:
+            spans.append((start, start + len(removal.text), removal))
+        else:
+            lost.append(Piece(removal.text, removal))
+    pieces, at = [], 0
+    for start, end, removal in sorted(spans, key=lambda s: s[0]):
+        if text[at:start].strip():
+            pieces.append(Piece(text[at:start].strip()))
+        pieces.append(Piece(removal.text, removal))
+        at = end
+    if text[at:].strip():
+        pieces.append(Piece(text[at:].strip()))
+    return Line(kind, pieces + lost)
+
+
+def hover(removal: Removal) -> str:
+    """What a reader sees on hovering a removed span: category, rule id and the rule's reason."""
+    where = {"sentence": "sentence", "element": "page element"}.get(removal.scope, "block")
+    return f"{removal.category} · {removal.rule_id} ({where})" + (f" — {removal.why}" if removal.why else "")
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+
+# One colour per category; the struck text keeps a tint of it so the category shows at a glance.
+COLOURS = {
+    "ad": ("#c62828", "#fdecea"),
+    "promo": ("#e65100", "#fff3e0"),
+    "newsletter": ("#6a1b9a", "#f3e5f5"),
+    "disclaimer": ("#8d6e00", "#fff8d6"),
+    "related": ("#1565c0", "#e3f2fd"),
+    "author_bio": ("#00796b", "#e0f2f1"),
+    "metadata": ("#546e7a", "#eceff1"),
+    "widget": ("#ad1457", "#fce4ec"),
+    "references": ("#2e7d32", "#e8f5e9"),
+    "template": ("#4e342e", "#efebe9"),
+}
+
+_CSS = """
+:root { color-scheme: light; }
+body { font: 16px/1.55 Georgia, "DejaVu Serif", serif; color: #1d1d1f; background: #fafafa; margin: 0; }
+main, header.top { max-width: 52rem; margin: 0 auto; padding: 1rem 1.5rem; }
+header.top { border-bottom: 1px solid #ddd; }
+h1, h2, h3, .legend, .meta, .sum, .toc, .pruned h3, .badge, .warn, .failed { font-family: system-ui, "DejaVu Sans", sans-serif; }
+h1 { font-size: 1.5rem; margin: .5rem 0; }
+.note { color: #555; margin: .2rem 0 .8rem; }
+.legend { display: flex; flex-wrap: wrap; gap: .4rem; margin: .6rem 0; padding: 0; list-style: none; }
+.legend li { border-radius: 1rem; padding: .1rem .7rem; font-size: .85rem; border: 1px solid var(--c); color: var(--c); background: var(--bg); }
+.legend li.none { opacity: .45; }
+.toc { font-size: .9rem; columns: 2; margin: .5rem 0; }
+article.doc { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 1rem 1.5rem; margin: 1.2rem 0; }
+article.doc > h2 { font-size: 1.35rem; margin: .2rem 0 .3rem; }
+.name { color: #666; font-size: .85rem; font-family: ui-monospace, monospace; word-break: break-all; }
+.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; font-size: .88rem; margin: .6rem 0; }
+.meta dt { color: #666; }
+.meta dd { margin: 0; }
+.meta ul { margin: 0; padding-left: 1.1rem; }
+.sum { font-size: .85rem; color: #444; margin: .4rem 0 .8rem; }
+.warn { display: inline-block; background: #fff4e5; color: #8a4b00; border: 1px solid #f0b46a; border-radius: 4px; padding: 0 .4rem; margin-right: .3rem; font-size: .82rem; }
+.failed { background: #fdecea; border: 1px solid #e6a1a1; border-radius: 6px; padding: .5rem 1rem; }
+.body p, .body li, .body blockquote { margin: .55rem 0; }
+.body h3 { font-size: 1.1rem; margin: 1rem 0 .3rem; }
+.body .item::before { content: "• "; color: #888; }
+.body blockquote { border-left: 3px solid #ccc; padding-left: .8rem; color: #333; }
+del.rm { text-decoration: line-through; text-decoration-color: var(--c); text-decoration-thickness: 2px;
+         background: var(--bg); color: #555; border-radius: 3px; padding: 0 .15rem; cursor: help; }
+del.rm.sentence { margin-left: .25rem; }
+div.removed { border-left: 4px solid var(--c); padding-left: .6rem; margin: .55rem 0; }
+.badge { display: inline-block; font-size: .72rem; text-transform: uppercase; letter-spacing: .03em; color: #fff;
+         background: var(--c); border-radius: 3px; padding: 0 .35rem; margin-right: .4rem; vertical-align: .1em; }
+.pruned { background: #f6f6f6; border-radius: 6px; padding: .4rem 1rem; margin: .6rem 0 1rem; font-size: .92rem; }
+.pruned h3 { font-size: .95rem; margin: .3rem 0; color: #444; }
+.pruned ul { list-style: none; padding: 0; margin: 0; }
+.pruned li { margin: .35rem 0; }
+.more { color: #777; font-style: italic; }
+@media print { body { background: #fff; } article.doc { border: none; page-break-after: always; } }
+"""
+
+
+def render_report(items: Iterable[tuple[str, CleanResult]], *, title: str = "Review report",
+                  note: str | None = None, failures: Iterable[tuple[str, str]] = ()) -> str:
+    """One self-contained HTML page for (name, result) pairs; `failures` are (name, message) pairs
+    of inputs that could not be cleaned."""
+    items, failures = list(items), list(failures)
+    counts = Counter(r.category for _, result in items for r in result.removals)
+    out = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{escape(title)}</title>", f"<style>{_CSS}{_category_css()}</style></head><body>",
+           '<header class="top">', f"<h1>{escape(title)}</h1>"]
+    total = sum(counts.values())
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out.append(f'<p class="note">{len(items)} article(s), {total} removal(s)'
+               f'{f", {len(failures)} input(s) failed" if failures else ""} · generated {stamp}'
+               f'{" · " + escape(note) if note else ""}</p>')
+    out.append('<ul class="legend" aria-label="removals by category">')
+    for category in sorted(CATEGORIES, key=lambda c: (-counts[c], CATEGORIES.index(c))):
+        out.append(f'<li class="cat-{category}{"" if counts[category] else " none"}" data-category="{category}">'
+                   f"{category} {counts[category]}</li>")
+    out.append("</ul>")
+    if len(items) > 1:
+        out.append('<ol class="toc">')
+        out.extend(f'<li><a href="#a{n}">{escape(result.title or name)}</a> ({len(result.removals)})</li>'
+                   for n, (name, result) in enumerate(items, 1))
+        out.append("</ol>")
+    out.append("</header><main>")
+    if failures:
+        out.append('<section class="failed"><h2>Could not be cleaned</h2><ul>')
+        out.extend(f"<li><code>{escape(name)}</code>: {escape(message)}</li>" for name, message in failures)
+        out.append("</ul></section>")
+    for n, (name, result) in enumerate(items, 1):
+        out.append(_article(n, name, result))
+    out.append("</main></body></html>")
+    return "\n".join(out)
+
+
+def write_report(path: str | Path, items: Iterable[tuple[str, CleanResult]], **options) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(items, **options), encoding="utf-8")
+    return path
+
+
+def _category_css() -> str:
+    return "".join(f".cat-{c} {{ --c: {fg}; --bg: {bg}; }}\n" for c, (fg, bg) in COLOURS.items())
+
+
+def _article(n: int, name: str, result: CleanResult) -> str:
+    shape = layout(result)
+    out = [f'<article class="doc" id="a{n}">', f"<h2>{escape(result.title or '(no title)')}</h2>",
+           f'<div class="name">{escape(name)}</div>', _metadata(result)]
+    if result.warnings:
+        out.append("<div>" + "".join(f'<span class="warn" title="{escape(WARNINGS.get(w, w))}">{escape(w)}</span>'
+                                      for w in result.warnings) + "</div>")
+    by_category = Counter(r.category for r in result.removals)
+    kept_words = len(result.text.split())
+    summary = ", ".join(f"{c} {k}" for c, k in by_category.most_common()) or "nothing removed"
+    out.append(f'<p class="sum">{len(result.removals)} removal(s): {escape(summary)} · '
+               f"{kept_words} words kept, {result.removed_words} removed</p>")
+    if shape.pruned:
+        out.append(f'<section class="pruned"><h3>Removed from the page before extraction ({len(shape.pruned)})</h3><ul>')
+        out.extend(f"<li>{_badge(r)}{_struck(r, _shorten(r.text))}</li>" for r in shape.pruned)
+        out.append("</ul></section>")
+    out.append('<div class="body">')
+    out.extend(_line(line) for line in shape.lines)
+    out.append("</div></article>")
+    return "\n".join(out)
+
+
+def _metadata(result: CleanResult) -> str:
+    meta = result.metadata
+    rows = [("published", escape(meta.published or "—")), ("author", escape(meta.author or "—")),
+            ("tags", escape(", ".join(meta.tags)) or "—")]
+    if meta.sources:
+        shown = "".join(f"<li>{escape(s)}</li>" for s in meta.sources[:MAX_SOURCES_SHOWN])
+        more = len(meta.sources) - MAX_SOURCES_SHOWN
+        rows.append(("sources", f"<ul>{shown}{f'<li class=more>and {more} more</li>' if more > 0 else ''}</ul>"))
+    else:
+        rows.append(("sources", "—"))
+    rows.append(("language", escape(result.language or "—")))
+    if result.source:
+        rows.append(("source", escape(result.source)))
+    if result.url:
+        url = escape(result.url)
+        rows.append(("url", f'<a href="{url}">{url}</a>' if result.url.startswith(("http://", "https://")) else url))
+    cells = "".join(f'<dt>{key}</dt><dd class="meta-{key}">{value}</dd>' for key, value in rows)
+    return f'<dl class="meta">{cells}</dl>'
+
+
+def _line(line: Line) -> str:
+    if line.removal is not None:
+        return (f'<div class="removed cat-{escape(line.removal.category)}">'
+                f"{_badge(line.removal)}{_struck(line.removal, line.pieces[0].text)}</div>")
+    inner = " ".join(escape(p.text) if p.removal is None else _struck(p.removal, p.text)
+                     for p in line.pieces)
+    if line.kind == "heading":
+        return f"<h3>{inner}</h3>"
+    if line.kind == "quote":
+        return f"<blockquote>{inner}</blockquote>"
+    return f'<p class="item">{inner}</p>' if line.kind == "item" else f"<p>{inner}</p>"
+
+
+def _struck(removal: Removal, text: str) -> str:
+    classes = f"rm cat-{removal.category} {removal.scope}"
+    return (f'<del class="{escape(classes)}" data-rule="{escape(removal.rule_id)}" '
+            f'title="{escape(hover(removal))}">{escape(text)}</del>')
+
+
+def _badge(removal: Removal) -> str:
+    return f'<span class="badge cat-{escape(removal.category)}">{escape(removal.category)}</span>'
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_ELEMENT_CHARS:
+        return text
+    return f"{text[:MAX_ELEMENT_CHARS].rstrip()} … ({len(text) - MAX_ELEMENT_CHARS} more characters)"
+
+
+# --- from the pipeline's store --------------------------------------------------------------------
+
+def results_from_rows(article_rows: Iterable[dict], removal_rows: Iterable[dict],
+                      catalogue: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, CleanResult]]:
+    """(id, CleanResult) pairs from rows of the store's `articles` and `removals` tables, so the
+    report can be drawn for published articles without cleaning them again. `catalogue` (rule id ->
+    (category, why), see `rule_catalogue`) supplies the reasons, which the store does not keep."""
+    catalogue = catalogue or {}
+    by_article: dict[str, list[dict]] = {}
+    for row in removal_rows:
+        by_article.setdefault(row["article_id"], []).append(row)
+    items = []
+    for row in article_rows:
+        removals = [Removal(r["category"], r["rule_id"], r["text"], r["scope"], r["position"],
+                            catalogue.get(r["rule_id"], ("", ""))[1])
+                    for r in sorted(by_article.get(row["id"], []), key=lambda r: r.get("idx", 0))]
+        metadata = Metadata(published=row.get("published"), author=row.get("author"),
+                            tags=_json_list(row.get("tags")), sources=_json_list(row.get("sources")))
+        items.append((row["id"], CleanResult(text=row["text"], title=row.get("title"), language=row.get("language"),
+                                             metadata=metadata, removals=removals,
+                                             warnings=_json_list(row.get("warnings")),
+                                             source=row.get("source"), url=row.get("url"))))
+    return items
+
+
+def _json_list(value) -> list:
+    if isinstance(value, list):
+        return value
+    try:
+        loaded = json.loads(value or "[]")
+    except (TypeError, ValueError):
+        return []
+    return loaded if isinstance(loaded, list) else []
