@@ -273,20 +273,24 @@ def render_explain(name: str | None, result, *, colour: bool = False, width: int
     from .report import WARNINGS, layout
 
     style = _Styler(colour)
+
+    def fill(text: str) -> str:
+        return textwrap.fill(text, width, break_on_hyphens=False) if width else text
+
     out = []
     if name:
         out.append(style.bold(f"==> {name} <=="))
-    out.append(style.bold(result.title or "(no title)"))
+    out.append(style.bold(fill(result.title or "(no title)")))
     meta = result.metadata
     facts = [f"published {meta.published or '-'}", f"author {meta.author or '-'}",
              f"tags {', '.join(meta.tags) or '-'}", f"sources {len(meta.sources)}", f"language {result.language or '-'}"]
-    out.append(style.dim(" · ".join(facts)))
+    out.append(style.dim(fill(" · ".join(facts))))
     counts = {}
     for removal in result.removals:
         counts[removal.category] = counts.get(removal.category, 0) + 1
     summary = ", ".join(f"{c} {n}" for c, n in sorted(counts.items(), key=lambda x: -x[1])) or "nothing"
     warnings = ", ".join(f"{w} ({WARNINGS.get(w, w)})" for w in result.warnings) or "none"
-    out.append(style.dim(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}"))
+    out.append(style.dim(fill(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}")))
     shape = layout(result)
     if shape.pruned:
         out.append("")

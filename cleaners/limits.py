@@ -27,7 +27,8 @@ The checks, and where the library calls them:
 - `check_html(html)`   before parsing a page: size, and a cheap count of start tags.
 - `check_tree(tree)`   after parsing: exact element count and nesting depth (libxml2 silently drops
                        everything below depth 256, so a deeper page would lose its article).
-- `check_text(text)`   before normalising plain text: size and binary data.
+- `check_text(text)`   before normalising plain text: size, binary data, and a cheap line count
+                       (more than 4 lines per allowed block is refused without splitting).
 - `check_blocks(blocks)` after splitting or extraction: number of blocks.
 - `time_budget()` / `check_time(stage)`: a per-article deadline, checked between stages and in the
                        per-block loops (cooperative: a single regex call cannot be interrupted, which is
@@ -154,10 +155,20 @@ def check_tree(tree, limits: Limits | None = None) -> None:
                                                      f"({ENV['max_elements']})")
 
 
+# Plain text may hold this many lines per allowed block (blank lines between blocks, hard-wrapped
+# paragraphs) before it is refused without being split: a cheap bound that needs no splitting.
+LINES_PER_BLOCK = 4
+
+
 def check_text(text: str, limits: Limits | None = None) -> None:
-    """Before normalising: the text is not too large and is not binary data."""
+    """Before normalising: the text is not too large, not binary data, and has not far too many lines."""
     limits = limits or current()
     _check_size(text, limits, "text")
+    if _on(limits.max_blocks):
+        lines = text.count("\n")
+        if lines > LINES_PER_BLOCK * limits.max_blocks:
+            raise CleaningError("too_many_blocks", f"text has {lines:,} lines, more than {LINES_PER_BLOCK} per block "
+                                                   f"for the limit of {limits.max_blocks:,} blocks ({ENV['max_blocks']})")
     sample = text[:_BINARY_SAMPLE]
     if "\x00" in sample or _CONTROL.search(sample):
         controls = len(_CONTROL.findall(sample))

@@ -53,10 +53,10 @@ class Layout:
 def layout(result: CleanResult) -> Layout:
     """The article's blocks in their original order, removed blocks and sentences in place.
 
-    With `result.blocks` (the blocks the rules judged, when the library provides them) placement is
-    exact. Without, the kept blocks are `result.text`'s paragraphs, and a removed block goes at its
-    index (`Removal.position`) between them; a removed sentence is shown after the rest of its
-    paragraph, since its place inside the paragraph is not recorded.
+    Kept blocks are `result.text`'s paragraphs at `result.kept_positions` (when given; else they
+    fill the indices no removed block takes), removed blocks at `Removal.position`. A removed
+    sentence is shown after the rest of its paragraph, since its place inside the paragraph is not
+    recorded, unless the result carries the judged blocks themselves (`result.blocks`).
     """
     pruned = [r for r in result.removals if r.scope == "element" or r.position < 0]
     whole = {r.position: r for r in result.removals if r.scope == "block" and r.position >= 0}
@@ -66,23 +66,30 @@ def layout(result: CleanResult) -> Layout:
             cut.setdefault(r.position, []).append(r)
     blocks = getattr(result, "blocks", None)
     if blocks:
-        lines = [_exact_line(i, b.text, b.kind, whole, cut) for i, b in enumerate(blocks)]
-        return Layout(pruned, lines)
+        return Layout(pruned, [_exact_line(i, b.text, b.kind, whole, cut) for i, b in enumerate(blocks)])
 
     kept = result.text.split("\n\n") if result.text.strip() else []
-    lines, index, last = [], 0, max([*whole, *cut], default=-1)
-    while kept or index <= last:
+    positions = list(getattr(result, "kept_positions", None) or [])
+    if len(positions) != len(kept):  # not recorded (older results, rows from the store): fill the gaps
+        positions, index = [], 0
+        for _ in kept:
+            while index in whole:
+                index += 1
+            positions.append(index)
+            index += 1
+    kept_at = dict(zip(positions, kept))
+    lines = []
+    for index in sorted({*kept_at, *whole, *cut}):
         if index in whole:
             lines.append(Line("paragraph", [Piece(whole[index].text, whole[index])], whole[index]))
-        elif kept:
-            text = kept.pop(0)
-            kind = "item" if text.startswith("- ") else "heading" if looks_like_heading(text) else "paragraph"
-            text = text[2:] if kind == "item" else text
-            pieces = [Piece(text)] + [Piece(r.text, r) for r in cut.get(index, [])]
-            lines.append(Line(kind, pieces))
-        elif index in cut:  # the result's text ran out early: still show what was cut
-            lines.append(Line("paragraph", [Piece(r.text, r) for r in cut[index]]))
-        index += 1
+            continue
+        sentences = [Piece(r.text, r) for r in cut.get(index, [])]
+        if index not in kept_at:  # cut sentences of a block that left nothing: still show them
+            lines.append(Line("paragraph", sentences))
+            continue
+        text = kept_at[index]
+        kind = "item" if text.startswith("- ") else "heading" if looks_like_heading(text) else "paragraph"
+        lines.append(Line(kind, [Piece(text[2:] if kind == "item" else text)] + sentences))
     return Layout(pruned, lines)
 
 

@@ -148,4 +148,47 @@ def _artifacts(summary: dict) -> None:
     lines = [f"# Run {summary['run_id']}", "", f"Store: `{summary['store']}` · rules version `{summary['rules_version']}`", "",
              "| inputs | published | quarantined | unchanged | filtered |", "|---|---|---|---|---|",
              f"| {summary['inputs']} | {summary['published']} | {summary['quarantined']} | {summary['unchanged']} | {summary['filtered']} |"]
+    if summary["removals_by_category"]:
+        lines += ["", "## Removed by category", "", "| category | removals |", "|---|---:|"]
+        lines += [f"| {category} | {n} |" for category, n in summary["removals_by_category"].items()]
+    lines += ["", "## Review report", ""]
+    if not summary["published"]:
+        lines.append("Nothing was published in this run: nothing to review.")
+    else:
+        # Prefect cannot host files: the report is written next to a SQLite store (else to
+        # data/reports, or $CLEANERS_REPORT_DIR) and linked by path. At most 200 articles, to stay cheap.
+        try:
+            import os
+
+            import sqlalchemy as sa
+            from prefect.artifacts import create_link_artifact
+
+            from cleaners import rule_catalogue
+            from cleaners.report import results_from_rows, write_report
+
+            from .store import articles, removals
+
+            parameters = flow_run.parameters or {}
+            store = Store(resolve_url(parameters.get("store_url")))
+            with store.engine.connect() as conn:
+                rows = [dict(r) for r in conn.execute(sa.select(articles).where(articles.c.run_id == summary["run_id"])
+                                                      .order_by(articles.c.id).limit(200)).mappings()]
+                cut = [dict(r) for r in conn.execute(sa.select(removals).where(
+                    removals.c.article_id.in_([r["id"] for r in rows]))).mappings()] if rows else []
+            local = store.dialect == "sqlite" and ":memory:" not in store.url
+            folder = os.environ.get("CLEANERS_REPORT_DIR") or (
+                Path(store.url.removeprefix("sqlite:///")).parent / "reports" if local else Path("data/reports"))
+            items = results_from_rows(rows, cut, rule_catalogue(parameters.get("rules_dir")))
+            path = write_report(Path(folder).resolve() / f"review-{summary['run_id']}.html", items,
+                                title=f"Review report · run {summary['run_id']}",
+                                note=f"store {summary['store']} · rules version {summary['rules_version']}")
+            shown = f"the first {len(rows)} of {summary['published']}" if summary["published"] > len(rows) else f"all {len(rows)}"
+            lines += [f"[{path.name}]({path.as_uri()}): {shown} published article(s), every removal struck through "
+                      "in place and coloured by category, the rule on hover.", "", f"File: `{path}`", "",
+                      "_Browsers do not open `file://` links from a web page: copy the path into the address bar._"]
+            create_link_artifact(path.as_uri(), link_text=path.name, key="clean-articles-review",
+                                 description="The review report: published articles with their removals in place.")
+        except Exception as exc:  # a convenience: it must never fail a run that has published
+            get_run_logger().warning("review report not written: %s", exc)
+            lines.append(f"The review report could not be written: {exc}")
     create_markdown_artifact("\n".join(lines), key="clean-articles-report", description="Run overview.")

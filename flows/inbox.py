@@ -197,17 +197,17 @@ def _read_file(loc: Locator) -> dict | BadRecord:
     if suffix == ".json":
         return _from_json_bytes(data, stem)
     if suffix in (".html", ".htm"):
-        return {"id": stem, "html": _decode_html(data)}
+        return _record({"id": stem, "html": _decode_html(data)}, stem)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark says what it is
         try:
-            return {"id": stem, "text": data.decode("utf-16")}
+            return _record({"id": stem, "text": data.decode("utf-16")}, stem)
         except UnicodeDecodeError as exc:
             return BadRecord(stem, f"undecodable: not valid UTF-16 (byte offset {exc.start})", _payload(data))
     binary = _binary_reason(data)
     if binary:
         return BadRecord(stem, binary, _payload(data))
     try:
-        return {"id": stem, "text": data.decode("utf-8").removeprefix("\ufeff")}
+        return _record({"id": stem, "text": data.decode("utf-8").removeprefix("\ufeff")}, stem)
     except UnicodeDecodeError as exc:
         return BadRecord(stem, f"undecodable: not valid UTF-8 (byte offset {exc.start})", _payload(data))
 
@@ -234,7 +234,9 @@ def _decode_html(data: bytes) -> str:
 def _from_json_bytes(raw: bytes, label: str) -> dict | BadRecord:
     try:
         record = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:  # [[[[...]]]] nested deeper than the parser's stack
+        return BadRecord(label, "malformed JSON: nested too deeply to read", _payload(raw))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of more than 4,300 digits
         return BadRecord(label, f"malformed JSON: {exc}", _payload(raw))
     if not isinstance(record, dict):
         return BadRecord(label, f"malformed record: a JSON {type(record).__name__}, not an object", _payload(raw))

@@ -281,6 +281,12 @@ def _type_problem(record: dict) -> str | None:
     for name in _STRING_FIELDS:
         if record[name] is not None and not isinstance(record[name], str):
             return f"malformed record: '{name}' must be a string, not {type(record[name]).__name__}"
+    for name in ("html", "text"):  # a lone surrogate (valid JSON, invalid Unicode): repaired as the library would
+        if record[name] and _has_surrogates(record[name]):
+            record[name] = record[name].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    for name in ("id", "url", "source", "language", "fetched_at"):
+        if isinstance(record[name], str) and _has_surrogates(record[name]):
+            return f"malformed record: '{name}' is not valid Unicode (a lone surrogate)"
     for name in ("url", "source", "language"):
         if record[name] and _CONTROL.search(record[name]):
             return f"malformed record: '{name}' contains control characters (e.g. NUL)"

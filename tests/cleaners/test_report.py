@@ -95,3 +95,13 @@ def test_results_from_store_rows():
     shape = layout(result)
     assert [r.rule_id for r in shape.pruned] == ["ad.slot-markup"]
     assert [line.removal is not None for line in shape.lines] == [True, False, False]
+
+
+def test_kept_positions_place_the_kept_blocks():
+    result = CleanResult(
+        text="Erster Absatz.\n\nZweiter Absatz.", title=None, language="de", metadata=Metadata(),
+        removals=[Removal("metadata", "metadata.dateline", "1. Mai 2024", "block", 0),
+                  Removal("ad", "ad.y", "Anzeige", "block", 4)],
+        warnings=[], kept_positions=[2, 5])
+    order = [line.removal.rule_id if line.removal else line.pieces[0].text for line in layout(result).lines]
+    assert order == ["metadata.dateline", "Erster Absatz.", "ad.y", "Zweiter Absatz."]
