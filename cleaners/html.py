@@ -18,9 +18,6 @@ from .rules import RuleSet
 # Never prune an element that holds this share of the page's paragraph text: it is the article.
 MAX_PRUNE_SHARE = 0.4
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template")
-# Page blocks longer than this meet only the rules anchored at their start (one cheap `match`); the
-# rest is left to the block stage after extraction: judging every long paragraph twice costs too much.
-MAX_DOM_TEXT = 400
 
 
 @dataclass
@@ -84,11 +81,12 @@ def _prune(tree, selectors) -> list[Removal]:
 # Block-level elements whose own text the text rules judge before extraction, so that junk the
 # extractor would drop silently is logged (and sources and tags in it are kept as metadata).
 _TEXT_BLOCKS = etree.XPath(
-    "//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::li"
-    " or self::figcaption or self::blockquote or self::dt or self::dd"
-    " or ((self::div or self::section or self::aside or self::header or self::footer or self::figure)"
-    " and not(.//p or .//div or .//li or .//section or .//h2 or .//h3 or .//table))]"
+    "//p | //h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //li | //figcaption | //blockquote | //dt | //dd"
+    " | //div[not(*)] | //section[not(*)] | //aside[not(*)] | //button"
 )
+# Floating rules (a phrase anywhere in a block) are tried on the page's short blocks only: calls to
+# action and labels are short, and every long paragraph meets all rules after extraction anyway.
+MAX_DOM_FLOATING_WORDS = 15
 
 
 def _prune_by_text(tree, article_rules) -> list[Removal]:
@@ -98,7 +96,7 @@ def _prune_by_text(tree, article_rules) -> list[Removal]:
         text = " ".join(element.text_content().split())
         if not text:
             continue
-        for rule, _ in article_rules.matching(text, anchored_only=len(text) > MAX_DOM_TEXT):
+        for rule, _ in article_rules.matching(text, anchored_only=len(text.split()) > MAX_DOM_FLOATING_WORDS):
             if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
                 removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
                 element.drop_tree()

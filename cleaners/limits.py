@@ -15,7 +15,8 @@ environment variable that overrides it (read at each call; 0 or a negative value
 | time per article (s) | 20          | CLEANERS_TIME_BUDGET_SECONDS     | time_budget            |
 | rule trial, per test string (s) | 0.5 | CLEANERS_RULE_CHECK_SECONDS      | (RuleError at load)    |
 
-Text that is mostly binary (NUL or other control characters) raises `binary_input`.
+Text of which more than 5 % is NUL or other control characters (an image, UTF-16 read as a
+8-bit encoding) raises `binary_input`; a few stray control characters are only removed.
 
 User rules are checked when loaded: a pattern with nested repeats (`(a+)+`, `(\\w+\\s?)*`), a
 repeated alternation or three unbounded repeats in a row is tried in a separate process against
@@ -73,7 +74,7 @@ ENV = {
     "rule_check_seconds": "CLEANERS_RULE_CHECK_SECONDS",
 }
 # Text is binary when more than this share of its first characters are NUL or other control characters.
-BINARY_SHARE = 0.01
+BINARY_SHARE = 0.05
 _BINARY_SAMPLE = 65_536
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 

@@ -150,7 +150,8 @@ h1 { font-size: 1.5rem; margin: .5rem 0; }
 .legend { display: flex; flex-wrap: wrap; gap: .4rem; margin: .6rem 0; padding: 0; list-style: none; }
 .legend li { border-radius: 1rem; padding: .1rem .7rem; font-size: .85rem; border: 1px solid var(--c); color: var(--c); background: var(--bg); }
 .legend li.none { opacity: .45; }
-.toc { font-size: .9rem; columns: 2; margin: .5rem 0; }
+.toc { font-size: .9rem; columns: 2; column-gap: 3rem; margin: .5rem 0; }
+.toc li { break-inside: avoid; }
 article.doc { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 1rem 1.5rem; margin: 1.2rem 0; }
 article.doc > h2 { font-size: 1.35rem; margin: .2rem 0 .3rem; }
 .name { color: #666; font-size: .85rem; font-family: ui-monospace, monospace; word-break: break-all; }

@@ -29,6 +29,10 @@ _MAX_FIELD_CHARS = {"source": 300, "language": 8}
 MAX_PAYLOAD_CHARS = inbox.MAX_PAYLOAD_CHARS
 # Control characters: PostgreSQL cannot store NUL in text at all, and none belongs in an id or a URL.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Tags, comments, processing instructions and every entity reference (named ones with digits too,
+# e.g. &frac12; or an undeclared &lol9;): none may reach published text.
+_MARKUP = re.compile(r"<[a-zA-Z/!?][^<>]*>|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
 
 
@@ -145,6 +149,9 @@ def _clean_and_check(candidates, rules, batch: Batch) -> None:
             bad_field = _unstorable_field(result)
             if bad_field:
                 raise CleaningError("unstorable", f"the clean result's {bad_field} holds a NUL or control character")
+            markup = _MARKUP.search(result.text) or (result.title and _MARKUP.search(result.title))
+            if markup:  # the last gate: published text carries no markup, whatever the library let through
+                raise CleaningError("markup", f"markup or an entity reference in the clean text: {markup.group()[:40]!r}")
         except CleaningError as exc:
             batch.quarantine(record["id"], input_hash, rules.version, [f"{exc.code}: {exc}"], record)
             continue
@@ -253,16 +260,12 @@ def _storable(text: str, limit: int) -> str:
     """Text any store can hold: no NUL (PostgreSQL refuses it), no lone surrogates, at most `limit` characters."""
     if len(text) > limit:
         text = text[:limit] + f"\n[... truncated: {len(text):,} characters in all]"
-    text = text.replace("\x00", "\ufffd")
-    return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(text) else text
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", "\ufffd"))
 
 
 def _has_surrogates(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    """A str holds a surrogate code point only as a lone one (JSON allows "\\ud800"; UTF-8 cannot hold it)."""
+    return _SURROGATE.search(text) is not None
 
 
 def _article_row(record: dict, result, input_hash: str, rules_version: str) -> dict:
@@ -283,7 +286,7 @@ def _type_problem(record: dict) -> str | None:
             return f"malformed record: '{name}' must be a string, not {type(record[name]).__name__}"
     for name in ("html", "text"):  # a lone surrogate (valid JSON, invalid Unicode): repaired as the library would
         if record[name] and _has_surrogates(record[name]):
-            record[name] = record[name].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            record[name] = _SURROGATE.sub("\ufffd", record[name])
     for name in ("id", "url", "source", "language", "fetched_at"):
         if isinstance(record[name], str) and _has_surrogates(record[name]):
             return f"malformed record: '{name}' is not valid Unicode (a lone surrogate)"

@@ -1,0 +1,165 @@
+"""End to end through the real Prefect UI: a custom run of the rerun deployment, typed into the form.
+
+A local Prefect server (its own PREFECT_HOME, a free port) and `python -m flows serve` (the
+deployments of prefect.yaml, writing to a temporary SQLite store) run as subprocesses; headless
+Chromium drives the UI the way an editor would. Selectors are those of the Prefect 3.8 UI.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from flows.store import Store, articles, ledger, runs
+
+from .conftest import OUTPUT, ROOT
+
+ARTICLE_IDS = ["002_65eea8b01307b085", "004_e3f12a9e40013616"]  # from fixtures/inbox/seeds.jsonl
+RUN_TIMEOUT_MS = 150_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status == 200
+    except (OSError, urllib.error.HTTPError):
+        return False
+
+
+def _wait(what: str, check, process_logs: list, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        for process, log in process_logs:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what}: a process exited early:\n{log.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            tails = "\n".join(log.read_text()[-2000:] for _, log in process_logs)
+            raise TimeoutError(f"{what} not ready after {timeout:.0f} s:\n{tails}")
+        time.sleep(0.5)
+
+
+def _start(args: list[str], env: dict, log):
+    # SIGINT must reach Python's handler (Prefect ignores SIGTERM), even when the test runner was
+    # started with SIGINT ignored (as background jobs are).
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _stop(process) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def prefect_ui(tmp_path_factory, chromium_path):
+    """A Prefect server with its UI and the served deployments; yields (UI URL, store URL, folder)."""
+    folder = tmp_path_factory.mktemp("prefect-ui")
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    store_url = f"sqlite:///{folder / 'articles.db'}"
+    env = {**os.environ, "PREFECT_HOME": str(folder / "prefect-home"), "PREFECT_API_URL": api,
+           "PREFECT_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "PREFECT_LOGGING_LEVEL": "INFO", "CLEANERS_STORE_URL": store_url}
+    env.pop("CLEANERS_REPORT_DIR", None)
+    server_log, serve_log = folder / "server.log", folder / "serve.log"
+    server = _start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                    env, server_log)
+    served = None
+    try:
+        _wait("the Prefect server", lambda: _answers(f"{api}/health"), [(server, server_log)], timeout=150)
+        served = _start([sys.executable, "-m", "flows", "serve"], env, serve_log)
+        _wait("the served deployments", lambda: _answers(f"{api}/deployments/name/clean-articles/rerun"),
+              [(server, server_log), (served, serve_log)], timeout=120)
+        yield f"http://127.0.0.1:{port}", store_url, folder
+    finally:
+        for process in (served, server):
+            if process is not None:
+                _stop(process)
+        for log in (server_log, serve_log):  # kept with the screenshots, for when something goes wrong
+            if log.exists():
+                (OUTPUT / log.name).write_text(log.read_text(errors="replace"))
+
+
+def _form_field(page, name: str):
+    """The Run form's block for one flow parameter, found by its label ("article_ids (Optional)")."""
+    label = page.locator(".schema-form-property__label", has_text=re.compile(rf"^{name}\b"))
+    return page.locator(".schema-form-property").filter(has=label).first
+
+
+def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screenshot):
+    ui, store_url, folder = prefect_ui
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+    page.goto(f"{ui}/deployments")
+    page.get_by_role("link", name="rerun", exact=True).click()
+    page.wait_for_url(re.compile(r"/deployments/deployment/"))
+    page.get_by_text("manual", exact=True).first.wait_for()  # the deployment's tag: the page has loaded
+    screenshot(page, "ui-1-deployment")
+
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+    ids = _form_field(page, "article_ids")
+    ids.wait_for()
+    ids.get_by_role("button", name="list", exact=True).click()  # the parameter is list | None
+    for index, article_id in enumerate(ARTICLE_IDS):
+        ids.get_by_role("button", name="Add item").click()
+        ids.locator("textarea").nth(index).fill(article_id)
+    force = _form_field(page, "force").get_by_role("switch")
+    force.click()
+    assert force.get_attribute("aria-checked") == "true"
+    ids.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    screenshot(page, "ui-2-custom-run-form")
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    # The toast names the new run; its link in the deployment's run list leads to the run's page.
+    toast = page.locator(".toast-flow-run-create").first
+    run_name = toast.locator(".toast-flow-run-create__message--emphasized").first.inner_text()
+    page.get_by_role("link", name=run_name, exact=True).click()
+    page.wait_for_url(re.compile(r"/runs/flow-run/[0-9a-f-]{36}"))
+    run_id = re.search(r"/runs/flow-run/([0-9a-f-]{36})", page.url).group(1)
+
+    state = page.locator(".page-heading-flow-run__meta .state-badge").first
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while (shown := state.inner_text().strip()) not in ("Completed", "Failed", "Crashed", "Cancelled"):
+        assert time.monotonic() < deadline, f"the run did not finish; the UI shows {shown!r}"
+        page.wait_for_timeout(1000)
+    screenshot(page, "ui-3-run-completed")
+    assert shown == "Completed", (folder / "serve.log").read_text()[-3000:]
+
+    page.get_by_text("Artifacts", exact=True).first.click()
+    page.get_by_text("clean-articles-report", exact=True).first.click()
+    page.get_by_text("Review report", exact=True).first.wait_for()
+    screenshot(page, "ui-4-run-overview-artifact")
+
+    store = Store(store_url)
+    rows = {row["id"]: row for row in store.rows(articles)}
+    assert set(ARTICLE_IDS) <= set(rows)
+    assert all(rows[i]["run_id"] == run_id for i in ARTICLE_IDS), "re-cleaned by the run started from the UI"
+    assert {e["article_id"]: e["outcome"] for e in store.rows(ledger, run_id=run_id)} == dict.fromkeys(ARTICLE_IDS, "published")
+    parameters = json.loads(next(r for r in store.rows(runs) if r["run_id"] == run_id)["parameters"])
+    assert parameters["force"] is True and parameters["article_ids"] == ARTICLE_IDS
+
+    report = folder / "reports" / f"review-{run_id}.html"
+    assert report.exists(), "the run links its review report"
+    page.goto(report.as_uri())
+    assert page.locator("article.doc").count() == len(ARTICLE_IDS)
+    assert page.locator('del[data-rule="newsletter.de-subscribe-button"]').count() == 1
