@@ -18,6 +18,7 @@ import re
 import shutil
 import sys
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,10 +286,8 @@ def render_explain(name: str | None, result, *, colour: bool = False, width: int
     facts = [f"published {meta.published or '-'}", f"author {meta.author or '-'}",
              f"tags {', '.join(meta.tags) or '-'}", f"sources {len(meta.sources)}", f"language {result.language or '-'}"]
     out.append(style.dim(fill(" · ".join(facts))))
-    counts = {}
-    for removal in result.removals:
-        counts[removal.category] = counts.get(removal.category, 0) + 1
-    summary = ", ".join(f"{c} {n}" for c, n in sorted(counts.items(), key=lambda x: -x[1])) or "nothing"
+    counts = Counter(removal.category for removal in result.removals)
+    summary = ", ".join(f"{c} {n}" for c, n in counts.most_common()) or "nothing"
     warnings = ", ".join(f"{w} ({WARNINGS.get(w, w)})" for w in result.warnings) or "none"
     out.append(style.dim(fill(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}")))
     shape = layout(result)
@@ -329,7 +328,7 @@ class _Styler:
 def _wrap(runs: list[tuple[str, object]], style: _Styler, width: int, indent: str = "", bold: bool = False) -> str:
     """Runs of (text, removal or None) as wrapped lines; styles are applied after wrapping so escape
     codes never count towards the width."""
-    tokens: list[tuple[str, object]] = []  # (word, removal or None or "label")
+    tokens: list[tuple[str, object]] = []  # (word, its removal, None when kept, or ("label", removal))
     for text, removal in runs:
         words = text.split()
         if removal is not None and words and not style.on:  # without colour, [- -] marks what went

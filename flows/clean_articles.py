@@ -148,9 +148,6 @@ def _artifacts(summary: dict) -> None:
     lines = [f"# Run {summary['run_id']}", "", f"Store: `{summary['store']}` · rules version `{summary['rules_version']}`", "",
              "| inputs | published | quarantined | unchanged | filtered |", "|---|---|---|---|---|",
              f"| {summary['inputs']} | {summary['published']} | {summary['quarantined']} | {summary['unchanged']} | {summary['filtered']} |"]
-    if summary["removals_by_category"]:
-        lines += ["", "## Removed by category", "", "| category | removals |", "|---|---:|"]
-        lines += [f"| {category} | {n} |" for category, n in summary["removals_by_category"].items()]
     lines += ["", "## Review report", ""]
     if not summary["published"]:
         lines.append("Nothing was published in this run: nothing to review.")
@@ -191,4 +188,9 @@ def _artifacts(summary: dict) -> None:
         except Exception as exc:  # a convenience: it must never fail a run that has published
             get_run_logger().warning("review report not written: %s", exc)
             lines.append(f"The review report could not be written: {exc}")
+    if summary["removals_by_category"]:
+        lines += ["", "## Removed by category", "", "| category | removals |", "|---|---:|"]
+        lines += [f"| {category} | {n} |" for category, n in summary["removals_by_category"].items()]
+        lines += ["", "## Top rules", "", "| rule | removals |", "|---|---:|"]
+        lines += [f"| `{rule}` | {n} |" for rule, n in summary["top_rules"].items()]
     create_markdown_artifact("\n".join(lines), key="clean-articles-report", description="Run overview.")

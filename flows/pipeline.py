@@ -20,6 +20,7 @@ from schemas.models import MAX_ID_CHARS, content_hash
 
 from . import inbox
 from .store import Store
+from .templates import apply_template_memory
 
 # Warnings that stop an article from being published: the guard against gutted articles.
 BLOCKING_WARNINGS = ("empty", "over_pruned")
@@ -68,11 +69,13 @@ class Batch:
     categories: Counter = field(default_factory=Counter)
     rules: Counter = field(default_factory=Counter)
     force: bool = False  # published with force: the store moves the version on even for the same input
+    templates: list[dict] = field(default_factory=list)  # (source, fingerprint, article) for template memory
 
     def as_dict(self) -> dict:
         return {"published": self.published, "removals": self.removals, "quarantined": self.quarantined,
                 "ledger": self.ledger, "unchanged": self.unchanged, "filtered": self.filtered,
-                "categories": dict(self.categories), "rules": dict(self.rules), "force": self.force}
+                "categories": dict(self.categories), "rules": dict(self.rules), "force": self.force,
+                "templates": self.templates}
 
     def quarantine(self, article_id: str, input_hash: str, rules_version: str, reasons: list[str], payload) -> None:
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
@@ -137,12 +140,12 @@ def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
         for record, input_hash in records:
             if record["id"] in raw_failures:
                 batch.quarantine(record["id"], input_hash, rules.version, raw_failures[record["id"]], record)
-        _clean_and_check([(r, h) for r, h in records if r["id"] not in raw_failures], rules, batch)
+        _clean_and_check([(r, h) for r, h in records if r["id"] not in raw_failures], rules, batch, options.store_url)
     return batch.as_dict()
 
 
-def _clean_and_check(candidates, rules, batch: Batch) -> None:
-    rows, removal_rows, kept = [], [], []
+def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None) -> None:
+    rows, removal_rows, kept, accepted = [], [], [], []
     for record, input_hash in candidates:
         try:
             result = _clean(record, rules)
@@ -163,13 +166,15 @@ def _clean_and_check(candidates, rules, batch: Batch) -> None:
             batch.quarantine(record["id"], input_hash, rules.version,
                              [f"{w}: cleaning left {len(result.text.split())} words" for w in blocking], record)
             continue
+        accepted.append((record, input_hash, result))
+    if not accepted:
+        return
+    for record, input_hash, result in apply_template_memory(accepted, Store(store_url), batch):
         rows.append(_article_row(record, result, input_hash, rules.version))
         removal_rows.extend({"article_id": record["id"], "idx": i, "category": r.category, "rule_id": r.rule_id,
                              "scope": r.scope, "position": r.position, "text": r.text}
                             for i, r in enumerate(result.removals))
         kept.append((record, input_hash))
-    if not rows:
-        return
     failures = failures_by_id(clean_article_schema(rules.never_publish), pd.DataFrame(rows), "id")
     if removal_rows:
         for article_id, reasons in failures_by_id(removal_schema(rule_catalogue(rules)), pd.DataFrame(removal_rows), "article_id").items():

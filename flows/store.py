@@ -85,6 +85,14 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("parameters", sa.Text), sa.Column("summary", sa.Text),
 )
+template_seen = sa.Table(  # template memory: which article of a source had which paragraph
+    "template_seen", meta,
+    sa.Column("source", sa.String(300), primary_key=True),
+    sa.Column("fingerprint", sa.String(16), primary_key=True),
+    sa.Column("article_id", sa.String(300), primary_key=True),
+)
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -125,6 +133,18 @@ class Store:
                 for row in conn.execute(sa.select(quarantine.c.article_id, quarantine.c.input_hash, quarantine.c.rules_version)
                                         .where(quarantine.c.article_id.in_(chunk))):
                     found.setdefault(row.article_id, set()).add((row.input_hash, row.rules_version))
+        return found
+
+    def template_counts(self, source: str, fingerprints: list[str], exclude_ids: list[str]) -> dict[str, int]:
+        """For each fingerprint: how many other articles of the source had that paragraph."""
+        found: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(fingerprints, 500):
+                query = (sa.select(template_seen.c.fingerprint, sa.func.count())
+                         .where(template_seen.c.source == source, template_seen.c.fingerprint.in_(chunk),
+                                template_seen.c.article_id.not_in(exclude_ids))
+                         .group_by(template_seen.c.fingerprint))
+                found.update(conn.execute(query).all())
         return found
 
     def article(self, article_id: str) -> dict | None:
@@ -221,6 +241,7 @@ class Store:
                 if entry["outcome"] == "published" and entry["article_id"] in taken:
                     entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
             _insert_ignore(conn, ledger, entries, ["run_id", "article_id", "input_hash"])
+            _insert_ignore(conn, template_seen, batch.get("templates", []), ["source", "fingerprint", "article_id"])
         return taken
 
     def _upsert_article(self, conn, article: dict, run_id: str, stamp: datetime, force: bool = False) -> bool:

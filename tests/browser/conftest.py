@@ -30,7 +30,7 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped before other test directories run: no event loop left behind
 def browser(chromium_path):
     try:
         from playwright.sync_api import sync_playwright

@@ -98,6 +98,12 @@ def prefect_ui(tmp_path_factory, chromium_path):
                 (OUTPUT / log.name).write_text(log.read_text(errors="replace"))
 
 
+def settle(page) -> None:
+    """Let route transitions and fade-ins finish before a screenshot (the UI polls, so the network
+    never goes idle)."""
+    page.wait_for_timeout(600)
+
+
 def _form_field(page, name: str):
     """The Run form's block for one flow parameter, found by its label ("article_ids (Optional)")."""
     label = page.locator(".schema-form-property__label", has_text=re.compile(rf"^{name}\b"))
@@ -105,29 +111,42 @@ def _form_field(page, name: str):
 
 
 def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screenshot):
+    from playwright.sync_api import expect
+
     ui, store_url, folder = prefect_ui
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     page.goto(f"{ui}/deployments")
-    page.get_by_role("link", name="rerun", exact=True).click()
-    page.wait_for_url(re.compile(r"/deployments/deployment/"))
-    page.get_by_text("manual", exact=True).first.wait_for()  # the deployment's tag: the page has loaded
-    screenshot(page, "ui-1-deployment")
+    rerun = page.get_by_role("link", name="rerun", exact=True)
+    page.get_by_role("link", name="scheduled", exact=True).wait_for()
+    settle(page)
+    screenshot(page, "ui-1-deployments")
 
-    page.get_by_role("button", name="Run", exact=True).click()
+    rerun.click()
+    page.wait_for_url(re.compile(r"/deployments/deployment/"))
+    run_button = page.get_by_role("button", name="Run", exact=True)
+    run_button.wait_for()
+    page.get_by_text("Deployment ID", exact=True).wait_for()  # the details column: the page has loaded
+    settle(page)
+    screenshot(page, "ui-2-rerun-deployment")
+
+    run_button.click()
     page.get_by_text("Custom run", exact=True).click()
+    # The form is filled in once the deployment's defaults have arrived (the inbox path): type only then.
+    expect(_form_field(page, "inbox").locator("textarea, input").first).to_have_value(re.compile(r"fixtures/inbox"))
     ids = _form_field(page, "article_ids")
-    ids.wait_for()
     ids.get_by_role("button", name="list", exact=True).click()  # the parameter is list | None
     for index, article_id in enumerate(ARTICLE_IDS):
         ids.get_by_role("button", name="Add item").click()
         ids.locator("textarea").nth(index).fill(article_id)
     force = _form_field(page, "force").get_by_role("switch")
     force.click()
-    assert force.get_attribute("aria-checked") == "true"
+    expect(force).to_have_attribute("aria-checked", "true")
+    for index, article_id in enumerate(ARTICLE_IDS):
+        expect(ids.locator("textarea").nth(index)).to_have_value(article_id)
     ids.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
-    screenshot(page, "ui-2-custom-run-form")
+    settle(page)
+    screenshot(page, "ui-3-custom-run-form")
 
     page.get_by_role("button", name="Submit", exact=True).click()
     # The toast names the new run; its link in the deployment's run list leads to the run's page.
@@ -142,13 +161,15 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
     while (shown := state.inner_text().strip()) not in ("Completed", "Failed", "Crashed", "Cancelled"):
         assert time.monotonic() < deadline, f"the run did not finish; the UI shows {shown!r}"
         page.wait_for_timeout(1000)
-    screenshot(page, "ui-3-run-completed")
+    settle(page)
+    screenshot(page, "ui-4-run-completed")
     assert shown == "Completed", (folder / "serve.log").read_text()[-3000:]
 
     page.get_by_text("Artifacts", exact=True).first.click()
     page.get_by_text("clean-articles-report", exact=True).first.click()
     page.get_by_text("Review report", exact=True).first.wait_for()
-    screenshot(page, "ui-4-run-overview-artifact")
+    settle(page)
+    screenshot(page, "ui-5-run-overview-artifact")
 
     store = Store(store_url)
     rows = {row["id"]: row for row in store.rows(articles)}

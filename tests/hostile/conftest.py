@@ -194,8 +194,7 @@ def run_worker(*args, timeout=240, **popen):
     """Start publish_worker.py; returns the Popen (stdout is the JSON summary)."""
     import subprocess
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, str(WORKER), *map(str, args)], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, str(WORKER), *map(str, args)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 

@@ -1,0 +1,41 @@
+"""Template memory, the pipeline half: count recurring paragraphs per source, in the store.
+
+A paragraph (by fingerprint) that appears in THRESHOLD or more different articles of one source,
+counting this batch and every earlier run, is that source's boilerplate: it is taken out of the
+articles being published now (logged as category `template`). Articles published before the count
+reached the threshold keep it until they are cleaned again (a rerun with `force`).
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+from cleaners import fingerprints, strip_templates
+
+THRESHOLD = int(os.environ.get("CLEANERS_TEMPLATE_MIN_ARTICLES", "3"))
+
+
+def apply_template_memory(accepted: list[tuple], store, batch) -> list[tuple]:
+    """accepted: (record, input_hash, result) triples of one batch. Returns them with known
+    templates stripped, and records every article's fingerprints in `batch.templates` for the store."""
+    by_source: dict[str, list[int]] = defaultdict(list)
+    prints: list[list[str]] = []
+    for index, (record, _, result) in enumerate(accepted):
+        prints.append(sorted(set(fingerprints(result))))
+        if record["source"]:
+            by_source[record["source"]].append(index)
+    out = list(accepted)
+    for source, indexes in by_source.items():
+        counts: dict[str, set[str]] = defaultdict(set)
+        for i in indexes:
+            for fp in prints[i]:
+                counts[fp].add(accepted[i][0]["id"])
+        ids = [accepted[i][0]["id"] for i in indexes]
+        stored = store.template_counts(source, list(counts), exclude_ids=ids)
+        templates = {fp for fp, articles in counts.items() if len(articles) + stored.get(fp, 0) >= THRESHOLD}
+        for i in indexes:
+            record, input_hash, result = accepted[i]
+            batch.templates.extend({"source": source, "fingerprint": fp, "article_id": record["id"]} for fp in prints[i])
+            if templates:
+                out[i] = (record, input_hash, strip_templates(result, templates))
+    return out
