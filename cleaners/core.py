@@ -86,7 +86,7 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     return CleanResult(
         text=render(kept), title=title, language=language, metadata=metadata,
         removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,
-        kept_positions=kept_positions,
+        kept_positions=kept_positions, blocks=blocks,
     )
 
 

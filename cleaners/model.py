@@ -63,10 +63,13 @@ class CleanResult:
     source: str | None = None
     url: str | None = None
     kept_positions: list[int] = field(default_factory=list)  # block index of each published block
+    blocks: list[Block] = field(default_factory=list, repr=False)  # the blocks judged; positions index these
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready data."""
-        return asdict(self)
+        """Plain JSON-ready data (the judged blocks are left out: the text and removals say it all)."""
+        data = asdict(self)
+        data.pop("blocks")
+        return data
 
     @property
     def removed_words(self) -> int:

@@ -41,8 +41,9 @@ def serve() -> None:
 
 def ui() -> int:
     """Start a local Prefect server (offline), serve both deployments, open the UI. Ctrl-C stops all."""
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     api = f"http://127.0.0.1:{UI_PORT}/api"
+    # PREFECT_UI_API_URL: the UI must call this server, not the default port
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_API_URL": api}
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                "--port", str(UI_PORT)], env=env)
     served = None

@@ -1,5 +1,6 @@
 """Flow tests share one Prefect test server for the whole session, and run on SQLite and PostgreSQL."""
 import os
+import tempfile
 import uuid
 
 import pytest
@@ -7,6 +8,8 @@ import sqlalchemy as sa
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Review reports of test runs go to a temporary folder, not to data/ in the working tree.
+os.environ.setdefault("CLEANERS_REPORT_DIR", tempfile.mkdtemp(prefix="cleaners-reports-"))
 
 POSTGRES_ADMIN = os.environ.get("CLEANERS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
