@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import detect, templates
+from . import detect, limits, templates
 from .blocks import looks_like_heading, render, split_blocks
 from .errors import CleaningError
 from .extract_meta import metadata_from_removals
@@ -29,9 +29,16 @@ def clean_text(text: str, *, source: str | None = None, url: str | None = None,
         raise TypeError("clean_text takes str; decode bytes first (or use clean_html for pages)")
     if not isinstance(text, str):
         raise TypeError(f"clean_text takes str, not {type(text).__name__}")
+    limits.check_text(text)
+    with limits.time_budget():
+        return _clean_text(text, source=source, url=url, language=language, rules=rules)
+
+
+def _clean_text(text: str, *, source, url, language, rules) -> CleanResult:
     blocks = split_blocks(normalize_text(text))
     if not blocks:
         raise CleaningError("empty_input", "empty input: no text to clean")
+    limits.check_blocks(blocks)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     language = language or detect_language(" ".join(b.text for b in blocks[:40]))
@@ -52,12 +59,15 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
+    limits.check_html(html)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
-    page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
-    article_rules = ruleset.for_article(page.language, source)
-    return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
-                         language=page.language, source=source, url=url, removals=page.pruned)
+    with limits.time_budget():
+        page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
+        limits.check_time("extraction")
+        article_rules = ruleset.for_article(page.language, source)
+        return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
+                             language=page.language, source=source, url=url, removals=page.pruned)
 
 
 def rule_catalogue(rules: RulesArg = None) -> dict[str, tuple[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from . import limits
 from .dates import find_date
 from .model import CATEGORIES, Block
 from .rules import ArticleRules, Rule
@@ -32,16 +33,25 @@ _BIO_VERB = re.compile(
 
 
 def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) -> None:
-    top_end = _top_end(blocks)
+    """Rules that hold anywhere (and at the tail) first; then, above the first paragraph of prose
+    that is left, the rules for the article's top (datelines, bylines, labels)."""
     half = len(blocks) / 2
-    for index, block in enumerate(blocks):
+    _apply(blocks, rules, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
+           or rule.position == "tail" and index >= half)
+    _apply(blocks, rules, verdicts, range(_top_end(blocks, verdicts)), lambda rule, index: rule.position == "top")
+
+
+def _apply(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts, indexes, wanted) -> None:
+    for index in indexes:
+        limits.check_time("rules")
         if verdicts.is_removed(index):
             continue
-        for rule, match in rules.matching(block.text):
-            if rule.position == "top" and index >= top_end or rule.position == "tail" and index < half:
+        text = blocks[index].text
+        for rule, match in rules.matching(text):
+            if not wanted(rule, index):
                 continue
             if rule.kind == "sentence":
-                spans = [m.span() for m in rule.regex.finditer(block.text)]
+                spans = [m.span() for m in rule.regex.finditer(text)]
                 verdicts.remove_sentences(index, spans, rule.category, rule.id, rule.why)
                 if verdicts.is_removed(index):
                     break
@@ -61,17 +71,17 @@ def _remove_section(blocks: list[Block], start: int, rule: Rule, verdicts: Verdi
         verdicts.remove_block(index, rule.category, rule.id, rule.why)
 
 
-def _top_end(blocks: list[Block]) -> int:
-    """Index of the first block of article prose; everything before it is the article's top."""
+def _top_end(blocks: list[Block], verdicts: Verdicts) -> int:
+    """Index of the first kept block of article prose; everything before it is the article's top."""
     for index, block in enumerate(blocks):
-        if is_substantial(block):
+        if is_substantial(block) and not verdicts.is_removed(index):
             return index
     return min(3, len(blocks))
 
 
 def top_labels(blocks: list[Block], verdicts: Verdicts) -> None:
     """Tag-like lines beside a removed dateline or label at the top are metadata too."""
-    top_end = _top_end(blocks)
+    top_end = _top_end(blocks, verdicts)
     changed = True
     while changed:
         changed = False

@@ -8,6 +8,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
+from . import limits
 from .errors import CleaningError
 from .language import detect_language
 from .model import Block, Metadata, Removal
@@ -36,6 +37,9 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     tree = load_html(html)
     if tree is None:
         raise CleaningError("not_html", "the input could not be parsed as HTML")
+    limits.check_tree(tree)
+    # <template> content is never shown (and trafilatura would extract it): it is not page text
+    etree.strip_elements(tree, "template", with_tail=False)
     language = language or _page_language(tree)
     article_rules = ruleset.for_article(language, source)
     pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree) + _prune_by_text(tree, article_rules)
@@ -44,6 +48,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     if document is None or document.body is None:
         raise CleaningError("no_article", "no article text found in the page")
     blocks = _blocks_from_body(document.body)
+    limits.check_blocks(blocks)
     if blocks and title and blocks[0].text == title:
         blocks = blocks[1:]
     if not blocks:

@@ -15,12 +15,12 @@ environment variable that overrides it (read at each call; 0 or a negative value
 | time per article (s) | 20          | CLEANERS_TIME_BUDGET_SECONDS     | time_budget            |
 | rule trial, per test string (s) | 0.5 | CLEANERS_RULE_CHECK_SECONDS      | (RuleError at load)    |
 
-Text of which more than 5 % is NUL or other control characters (an image, UTF-16 read as a
+Text of which more than 5 % is NUL or other control characters (an image, UTF-16 read as an
 8-bit encoding) raises `binary_input`; a few stray control characters are only removed.
 
 User rules are checked when loaded: a pattern with nested repeats (`(a+)+`, `(\\w+\\s?)*`), a
 repeated alternation or three unbounded repeats in a row is tried in a separate process against
-adversarial strings built from the pattern itself; if that does not finish within the trial time the
+adversarial strings built from the pattern itself; if one of them takes longer than the trial time the
 rule is rejected with a message naming it. Nothing in a rule file is ever executed: rules are TOML data.
 
 The checks, and where the library calls them:
@@ -237,7 +237,8 @@ _MAXREPEAT = _sre_constants.MAXREPEAT
 # patterns are done in milliseconds.
 _PUMP_SHORT = 32
 _PUMP_CHARS = 600
-_SUFFIXES = ("!", "\n", "\x00")
+_SUFFIXES = ("!", ".", "§")  # a character the repeated part does not match, so the match must fail
+_BLANK_RUN = re.compile(r"\s+")
 
 
 def pattern_problem(pattern: str, case_sensitive: bool = False, seconds: float | None = None) -> str | None:
@@ -245,9 +246,10 @@ def pattern_problem(pattern: str, case_sensitive: bool = False, seconds: float |
 
     Static analysis finds the shapes that can backtrack catastrophically (a repeat inside a repeat,
     a repeated alternation, three unbounded repeats in a row); a pattern with none is accepted at
-    once. One that has some is tried, in a separate Python process that is killed after `seconds`,
-    against adversarial strings built from the pattern (the repeated part pumped, then a character
-    that makes the match fail). The result is cached per pattern."""
+    once. One that has some is tried, in a separate Python process, against adversarial strings built
+    from the pattern (the text before the repeat, its body pumped, then a character that makes the
+    match fail), shaped like the blocks rules see (one line, single spaces); each string gets
+    `seconds`. The result is cached per pattern."""
     seconds = current().rule_check_seconds if seconds is None else seconds
     return _pattern_problem(pattern, 0 if case_sensitive else re.IGNORECASE, float(seconds))
 
@@ -387,7 +389,10 @@ def attack_strings(parsed, hazards) -> list[str]:
                     strings.append(prefix + pump * count + suffix)
                     if prefix:
                         strings.append(pump * count + suffix)
-    return list(dict.fromkeys(strings))
+    # Rules only ever see blocks: one line, whitespace runs folded into one space (normalize_text,
+    # split_blocks, the page's text blocks). A pump of blank space is no attack a block can carry.
+    blocks = (_BLANK_RUN.sub(" ", s).strip() for s in strings)
+    return [s for s in dict.fromkeys(blocks) if len(s) > len(_SUFFIXES[0])]
 
 
 def _render_until(parsed, target) -> tuple[str, list[str]]:

@@ -29,6 +29,10 @@ def normalize_text(text: str) -> str:
     """Return text with mojibake repaired, NFC, plain spaces, stripped lines and \\n line ends."""
     if _MAYBE_BROKEN.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
+        if _MAYBE_BROKEN.search(text):
+            # ftfy reads a no-break space before mojibake as part of it ('\xa0Â\x80' stays 'Â€'):
+            # with plain spaces a second pass repairs it. (Not first: 'Ã\xa0' is itself mojibake.)
+            text = ftfy.fix_text(_ODD_SPACE.sub(" ", text), _FTFY_CONFIG)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))

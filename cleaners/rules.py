@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
+from . import limits
 from .model import CATEGORIES
 from .selectors import SelectorSet
 
@@ -280,4 +281,8 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         rule.selector if rule.kind == "selector" else rule.regex
     except (re.error, SelectorError) as exc:
         fail(f"pattern does not compile: {exc}")
+    if rule.kind != "selector" and BUILTIN_DIR not in path.resolve().parents:
+        problem = limits.pattern_problem(rule.pattern, rule.case_sensitive)  # a user's rule must not hang a run
+        if problem:
+            fail(f"pattern rejected: {problem}")
     return rule

@@ -137,16 +137,42 @@ def derive_id(record: dict, label: str) -> str:
 
 
 def _scan_lines(path: Path, label: str) -> list[Locator]:
-    locators, offset = [], 0
+    locators, offset, number = [], 0, 0
     limit = _max_bytes()
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        while True:
+            start = offset
+            line, size = _readline(handle, limit)
+            if not size:
+                break
+            number += 1
+            offset += size
             if line.strip():
                 line_label = f"{label}:{number}"
-                article_id = line_label if limit and len(line) > limit else _id_of(_from_json_bytes(line, line_label))
-                locators.append(Locator("line", str(path), offset, line_label, article_id))
-            offset += len(line)
+                article_id = line_label if line is _TOO_LONG else _id_of(_from_json_bytes(line, line_label))
+                locators.append(Locator("line", str(path), start, line_label, article_id))
     return locators
+
+
+_TOO_LONG = b"\0too long\0"  # stands for a line over the limit, which is never held whole
+
+
+def _readline(handle, limit: int | None) -> tuple[bytes, int]:
+    """The next line and its size in bytes; a line longer than `limit` is skipped in chunks (never
+    held in memory) and comes back as _TOO_LONG."""
+    if not limit:
+        line = handle.readline()
+        return line, len(line)
+    line = handle.readline(limit + 2)  # room for the line end
+    if len(line.rstrip(b"\r\n")) <= limit:
+        return line, len(line)
+    size = len(line)
+    while not line.endswith(b"\n"):
+        line = handle.readline(1 << 20)
+        if not line:
+            break
+        size += len(line)
+    return _TOO_LONG, size
 
 
 def _file_locator(path: Path, label: str) -> Locator:
@@ -174,13 +200,12 @@ def _too_large(label: str, size: int, head: bytes) -> BadRecord:
 
 
 def _read_line(loc: Locator) -> dict | BadRecord:
-    limit = _max_bytes()
     with open(loc.path, "rb") as handle:
         handle.seek(int(loc.key))
-        raw = handle.readline(limit + 1) if limit else handle.readline()
-        if limit and len(raw) > limit:
-            size = len(raw) + len(handle.readline())
-            return _too_large(loc.label, size, raw[:_TOO_LARGE_PAYLOAD])
+        raw, size = _readline(handle, _max_bytes())
+        if raw is _TOO_LONG:
+            handle.seek(int(loc.key))
+            return _too_large(loc.label, size, handle.read(_TOO_LARGE_PAYLOAD))
     return _from_json_bytes(raw, loc.label)
 
 

@@ -151,7 +151,8 @@ def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None) -> 
             result = _clean(record, rules)
             bad_field = _unstorable_field(result)
             if bad_field:
-                raise CleaningError("unstorable", f"the clean result's {bad_field} holds a NUL or control character")
+                raise CleaningError("unstorable", f"the store cannot hold the clean result's {bad_field} "
+                                                  "(NUL, control characters or too long)")
             markup = _MARKUP.search(result.text) or (result.title and _MARKUP.search(result.title))
             if markup:  # the last gate: published text carries no markup, whatever the library let through
                 raise CleaningError("markup", f"markup or an entity reference in the clean text: {markup.group()[:40]!r}")
@@ -205,12 +206,16 @@ def _clean(record: dict, rules):
 
 
 def _unstorable_field(result) -> str | None:
-    """The first part of a clean result no store can hold (NUL, a lone surrogate), or that breaks a
-    one-line field (control characters in the title, author or date)."""
+    """The first part of a clean result no store can hold (NUL, a lone surrogate, longer than its
+    column), or that breaks a one-line field (control characters in the title, author or date)."""
     meta = result.metadata
     for name, value in (("title", result.title), ("author", meta.author), ("published", meta.published)):
         if value and (_CONTROL.search(value) or _has_surrogates(value)):
             return name
+    if meta.published and len(meta.published) > 32:  # the store's column holds a date
+        return "published date"
+    if any(len(r.rule_id) > 120 or len(r.category) > 32 for r in result.removals):  # the removal log's columns
+        return "removal log (a rule id longer than 120 characters)"
     for name, values in (("text", [result.text]), ("tags", meta.tags), ("sources", meta.sources),
                          ("removal log", [r.text for r in result.removals])):
         if any("\x00" in value or _has_surrogates(value) for value in values if value):

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class StoreUnavailable(RuntimeError):
     """The store could not be written after every retry; nothing of the batch was written."""
 
+
 meta = sa.MetaData()
 articles = sa.Table(
     "articles", meta,
@@ -181,20 +182,23 @@ class Store:
         """Write one batch's outcome in a single transaction: articles, removals, quarantine, ledger.
 
         Retried on a fresh connection when the connection fails; raises StoreUnavailable when every
-        attempt failed (nothing of the batch is then in the store). Articles that another run had
-        already published with the same input and rules (two runs at the same time) are left alone:
-        `batch` is updated in place to say so (they move from `published` to `unchanged`, in the
-        ledger too), and the return value counts what this publish wrote."""
+        attempt failed (nothing of the batch is then in the store). Articles and quarantine entries
+        that another run had already written for the same input and rules (two runs at the same
+        time) are left alone: `batch` is updated in place to say so (they move to `unchanged`, in
+        the ledger too), and the return value counts what this publish wrote."""
         attempts = len(PUBLISH_RETRY_DELAYS) + 1
         for attempt in range(1, attempts + 1):
             try:
                 taken = self._publish_once(run_id, batch)
                 break
             except sa.exc.DBAPIError as exc:
+                if not _transient(exc) or attempt == attempts:
+                    # The next Store() starts afresh: a new pool, and tables created if the database
+                    # came back empty (a long-running `flows serve` would otherwise fail until restarted).
+                    _forget_engine(self.url)
                 if not _transient(exc):
                     raise
                 if attempt == attempts:
-                    _forget_engine(self.url)  # the next Store() starts afresh (and creates missing tables)
                     raise StoreUnavailable(
                         f"store {safe_url(self.url)}: publishing {len(batch['ledger'])} input(s) failed "
                         f"{attempts} times ({_short(exc)}); nothing of this batch was written") from exc
@@ -204,10 +208,11 @@ class Store:
         if taken:
             _mark_taken(batch, taken)
         return {"published": len(batch["published"]), "quarantined": len(batch["quarantined"]),
-                "unchanged_by_other_run": len(taken)}
+                "written_by_another_run": len(taken)}
 
-    def _publish_once(self, run_id: str, batch: dict) -> dict[str, str]:
-        """One attempt; returns {article id: run id} for articles another run had already published."""
+    def _publish_once(self, run_id: str, batch: dict) -> dict:
+        """One attempt. Returns what another run had already written: {article id: run id} for
+        published articles, {(article id, input hash): run id} for quarantine entries."""
         stamp = now()
         force = bool(batch.get("force", False))
         with self.engine.begin() as conn:
@@ -219,7 +224,7 @@ class Store:
             # In id order: concurrent publishes lock rows in the same order and cannot deadlock.
             for article in sorted(batch["published"], key=lambda a: a["id"]):
                 (written if self._upsert_article(conn, article, run_id, stamp, force) else untouched).append(article["id"])
-            taken: dict[str, str] = {}
+            taken: dict = {}
             for chunk in _chunks(untouched, 500):
                 for row in conn.execute(sa.select(articles.c.id, articles.c.run_id).where(articles.c.id.in_(chunk))):
                     if row.run_id != run_id:  # not our own earlier attempt: another run published it
@@ -236,10 +241,16 @@ class Store:
             quarantined = sorted(batch["quarantined"], key=lambda q: (q["article_id"], q["input_hash"]))
             _insert_ignore(conn, quarantine, [{**q, "run_id": run_id, "created_at": stamp} for q in quarantined],
                            ["article_id", "input_hash", "rules_version"])
+            # Quarantine entries another run had made for the same input and rules (at the same time).
+            keys = {(q["article_id"], q["input_hash"], q["rules_version"]) for q in quarantined}
+            for chunk in _chunks(sorted({k[0] for k in keys}), 500):
+                query = sa.select(quarantine.c.article_id, quarantine.c.input_hash, quarantine.c.rules_version,
+                                  quarantine.c.run_id).where(quarantine.c.article_id.in_(chunk))
+                for row in conn.execute(query):
+                    if (row.article_id, row.input_hash, row.rules_version) in keys and row.run_id != run_id:
+                        taken[(row.article_id, row.input_hash)] = row.run_id
             entries = [{**entry, "run_id": run_id, "recorded_at": stamp} for entry in batch["ledger"]]
-            for entry in entries:
-                if entry["outcome"] == "published" and entry["article_id"] in taken:
-                    entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
+            _reclassify(entries, taken)
             _insert_ignore(conn, ledger, entries, ["run_id", "article_id", "input_hash"])
             _insert_ignore(conn, template_seen, batch.get("templates", []), ["source", "fingerprint", "article_id"])
         return taken
@@ -257,8 +268,9 @@ class Store:
                        articles.c.rules_version == insert.excluded.rules_version)
         if force:
             same = sa.and_(same, articles.c.run_id == insert.excluded.run_id)
-        result = conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same)))
-        return result.rowcount != 0
+        # RETURNING says whether a row was written (rowcount is -1 with psycopg for this statement).
+        upsert = insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same))
+        return conn.execute(upsert.returning(articles.c.id)).first() is not None
 
     # --- export --------------------------------------------------------------------------------
 
@@ -337,7 +349,7 @@ def _create_tables(engine: sa.Engine) -> None:
 def _forget_engine(url: str) -> None:
     engine = _ENGINES.pop(url, None)
     if engine is not None:
-        engine.dispose(close=False)  # connections in use elsewhere finish; pooled ones are dropped
+        engine.dispose()  # pooled connections are closed; ones in use elsewhere finish and are dropped
 
 
 def _transient(exc: sa.exc.DBAPIError) -> bool:
@@ -351,9 +363,21 @@ def _short(exc: Exception) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _mark_taken(batch: dict, taken: dict[str, str]) -> None:
-    """Articles another run had published (same input, same rules) are `unchanged` for this one."""
+def _reclassify(entries: list[dict], taken: dict) -> None:
+    """Ledger entries for what another run had already written become `unchanged`."""
+    for entry in entries:
+        if entry["outcome"] == "published" and entry["article_id"] in taken:
+            entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
+        elif entry["outcome"] == "quarantined" and (entry["article_id"], entry["input_hash"]) in taken:
+            owner = taken[(entry["article_id"], entry["input_hash"])]
+            entry.update(outcome="unchanged", detail=f"quarantined by run {owner}")
+
+
+def _mark_taken(batch: dict, taken: dict) -> None:
+    """What another run had written (same input, same rules) is `unchanged` for this one: the batch
+    says so afterwards, so the run's summary counts what this run wrote."""
     batch["published"] = [a for a in batch["published"] if a["id"] not in taken]
+    batch["quarantined"] = [q for q in batch["quarantined"] if (q["article_id"], q["input_hash"]) not in taken]
     dropped = [r for r in batch["removals"] if r["article_id"] in taken]
     batch["removals"] = [r for r in batch["removals"] if r["article_id"] not in taken]
     for key, field in (("categories", "category"), ("rules", "rule_id")):
@@ -361,10 +385,9 @@ def _mark_taken(batch: dict, taken: dict[str, str]) -> None:
         for removal in dropped:
             counts[removal[field]] = counts.get(removal[field], 0) - 1
         batch[key] = {k: v for k, v in counts.items() if v > 0}
-    for entry in batch["ledger"]:
-        if entry["outcome"] == "published" and entry["article_id"] in taken:
-            entry.update(outcome="unchanged", detail=f"published by run {taken[entry['article_id']]}")
-    batch["unchanged"] = batch.get("unchanged", 0) + len(taken)
+    before = sum(entry["outcome"] == "unchanged" for entry in batch["ledger"])
+    _reclassify(batch["ledger"], taken)
+    batch["unchanged"] = batch.get("unchanged", 0) + sum(entry["outcome"] == "unchanged" for entry in batch["ledger"]) - before
 
 
 def _sqlite_pragmas(connection, _record) -> None:

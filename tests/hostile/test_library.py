@@ -22,7 +22,7 @@ PARA = ("Die Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zu
 TEXT = "Brücke wird saniert\n\n" + PARA * 2 + "\n\nDer Bürgermeister bat die Anwohner um Geduld mit den Umleitungen."
 
 
-def run_case(name: str, timeout: float = 40) -> dict:
+def run_case(name: str, timeout: float = 20) -> dict:
     start = time.monotonic()
     try:
         done = subprocess.run([sys.executable, str(CASE_SCRIPT), name], capture_output=True, text=True, timeout=timeout)
@@ -53,7 +53,7 @@ BOUNDED = [
 
 @pytest.mark.parametrize("name,code,seconds,megabytes", BOUNDED, ids=[case[0] for case in BOUNDED])
 def test_limits_stop_hostile_input(name, code, seconds, megabytes):
-    report = run_case(name)
+    report = run_case(name, timeout=20 + 2 * seconds)
     assert (report["outcome"], report["code"]) == ("CleaningError", code), report
     assert report["seconds"] < seconds, report
     assert report["extra_mb"] < megabytes, report
