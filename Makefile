@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run ui test bench clean-venv
+.PHONY: setup run ui test bench perf clean-venv
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ test: setup
 # Cleaning quality against plain trafilatura on ../shared/bench (pass ARGS="--limit 50" to shorten).
 bench: setup
 	$(PY) bench/quality.py $(ARGS)
+
+# Speed, throughput and memory against plain trafilatura (pass ARGS="--limit 60 --articles 500" to shorten).
+perf: setup
+	$(PY) bench/perf.py $(ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

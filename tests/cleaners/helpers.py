@@ -8,6 +8,18 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
+# A valid user rule, for tests of user rule directories.
+GOOD_RULE = '''
+[[rules]]
+id = "promo.my-house-ad"
+category = "promo"
+kind = "block"
+pattern = "^Unser Shop hat geöffnet"
+why = "Our own house ad."
+examples.remove = ["Unser Shop hat geöffnet!"]
+examples.keep = ["Der Shop hat geöffnet."]
+'''
+
 
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))

@@ -11,19 +11,9 @@ from cleaners import load_rules
 from cleaners.cli import example_failures, render_explain, use_colour
 from cleaners.core import clean_text
 
-from .helpers import FIXTURES
+from .helpers import FIXTURES, GOOD_RULE
 
 SEED = FIXTURES / "seeds" / "002_65eea8b01307b085.input.json"
-GOOD_RULE = '''
-[[rules]]
-id = "promo.my-house-ad"
-category = "promo"
-kind = "block"
-pattern = "^Unser Shop hat geöffnet"
-why = "Our own house ad."
-examples.remove = ["Unser Shop hat geöffnet!"]
-examples.keep = ["Der Shop hat geöffnet."]
-'''
 
 
 def run(*args, env=None, **kwargs):

@@ -3,10 +3,11 @@ import pytest
 from lxml import html as lxml_html
 
 from cleaners import RuleError, load_rules
-from cleaners.blocks import split_blocks
+from cleaners.cli import fires
 from cleaners.model import CATEGORIES
-from cleaners.normalize import normalize_text
 from cleaners.selectors import SelectorSet
+
+from .helpers import GOOD_RULE
 
 RULES = load_rules().rules
 EXAMPLES = [(rule, text, True) for rule in RULES for text in rule.examples_remove] + [
@@ -15,14 +16,10 @@ EXAMPLES = [(rule, text, True) for rule in RULES for text in rule.examples_remov
 
 
 def _fires(rule, text: str) -> bool:
-    if rule.kind == "selector":
+    if rule.kind == "selector":  # the one-pass matcher must agree with lxml's own CSS
         root = lxml_html.fragment_fromstring(text, create_parent="div")
-        fast = bool(SelectorSet([rule]).matches(root))
-        assert fast == bool(rule.selector(root)), "the one-pass matcher and lxml's CSS disagree"
-        return fast
-    blocks = split_blocks(normalize_text(text))
-    assert len(blocks) == 1, "an example is one block"
-    return bool(rule.matches_block(blocks[0].text))
+        assert bool(SelectorSet([rule]).matches(root)) == bool(rule.selector(root))
+    return fires(rule, text)
 
 
 @pytest.mark.parametrize(
@@ -63,16 +60,6 @@ def _write(tmp_path, body: str):
     return tmp_path
 
 
-GOOD_RULE = '''
-[[rules]]
-id = "promo.my-house-ad"
-category = "promo"
-kind = "block"
-pattern = "^Unser Shop hat geöffnet"
-why = "Our own house ad."
-examples.remove = ["Unser Shop hat geöffnet!"]
-examples.keep = ["Der Shop hat geöffnet."]
-'''
 
 
 def test_user_rule_directory_adds_rules(tmp_path):
