@@ -472,7 +472,7 @@ def _load(dirs) -> object | None:
 
 
 def _cmd_rules_list(args) -> int:
-    from .detect import HEURISTICS
+    from .core import rule_catalogue
 
     ruleset = _load(args.rules)
     if ruleset is None:
@@ -480,9 +480,10 @@ def _cmd_rules_list(args) -> int:
     rows = [{"id": r.id, "category": r.category, "kind": r.kind, "languages": list(r.languages), "sites": list(r.sites),
              "why": r.why, "pattern": r.pattern, "origin": _short_path(r.origin),
              "examples": {"remove": list(r.examples_remove), "keep": list(r.examples_keep)}} for r in ruleset.rules]
+    # the structure heuristics and template memory: in the catalogue, but code rather than pack data
     rows += [{"id": rule_id, "category": category, "kind": "heuristic", "languages": ["*"], "sites": [], "why": why,
-              "pattern": None, "origin": "cleaners/detect.py", "examples": {"remove": [], "keep": []}}
-             for rule_id, (category, why) in HEURISTICS.items()]
+              "pattern": None, "origin": "built-in detector", "examples": {"remove": [], "keep": []}}
+             for rule_id, (category, why) in rule_catalogue(ruleset).items() if rule_id not in ruleset.by_id]
     if args.category:
         rows = [row for row in rows if row["category"] == args.category]
     if args.json:
