@@ -27,6 +27,8 @@ DEFAULT_URL = "sqlite:///data/articles.db"
 STORE_URL_ENV = "CLEANERS_STORE_URL"
 # Pauses between the attempts of one publish (so len + 1 attempts); the flow's task retries come on top.
 PUBLISH_RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
+PG_LOCK_TIMEOUT_MS = 10_000
+PG_IDLE_IN_TRANSACTION_MS = 15_000
 log = logging.getLogger(__name__)
 
 
@@ -324,7 +326,14 @@ def _engine(url: str) -> sa.Engine:
     if url not in _ENGINES:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {
+            "pool_pre_ping": True,
+            # A transaction cut off half-way (its client gone) must not hold row locks for ever, nor a
+            # retry wait on them for ever: the server ends such a session, a waiting write gives up
+            # and is retried.
+            "connect_args": {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+                                        f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"},
+        }
         engine = sa.create_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
