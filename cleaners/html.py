@@ -98,6 +98,7 @@ def _prune_by_text(tree, article_rules) -> list[Removal]:
     """Apply the block rules that hold anywhere in an article to the page's own text blocks."""
     removals: list[Removal] = []
     for element in _TEXT_BLOCKS(tree):
+        limits.check_time("judging page blocks")
         text = " ".join(element.text_content().split())
         if not text:
             continue

@@ -101,56 +101,55 @@ def listener():
 
 class Proxy:
     """A TCP proxy in front of PostgreSQL: `stop()` is the store going away (every connection cut,
-    new ones refused), `start()` brings it back on the same port."""
+    every new one closed at once), `start()` brings it back. The port stays the proxy's all along, so
+    no other process (another test run on this machine) can take it while the store is "down"."""
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self._server: socket.socket | None = None
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(32)
+        self.port = self._server.getsockname()[1]
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self.start()
+        self._down = False
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def start(self):
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(32)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        self._down = False
 
     def stop(self):
-        server, self._server = self._server, None
-        if server is not None:
-            try:
-                server.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            server.close()
         with self._lock:
+            self._down = True
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
+            _cut(sock)
 
-    def _accept(self, server):
-        while True:
+    def close(self):
+        self._closed = True
+        self.stop()
+        _cut(self._server)
+
+    def _accept(self):
+        while not self._closed:
             try:
-                client, _ = server.accept()
+                client, _ = self._server.accept()
             except OSError:
                 return
+            with self._lock:
+                if self._down:  # the server is gone: the connection ends before a word is said
+                    _cut(client)
+                    continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:
-                client.close()
+                _cut(client)
                 continue
             with self._lock:
+                if self._down:
+                    _cut(client), _cut(upstream)
+                    continue
                 self._sockets.update((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
@@ -162,11 +161,18 @@ class Proxy:
         except OSError:
             pass
         finally:
-            for sock in (source, sink):
-                try:
-                    sock.close()
-                except OSError:
-                    pass
+            _cut(source), _cut(sink)
+
+
+def _cut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 @pytest.fixture
@@ -174,7 +180,7 @@ def proxy():
     url = sa.engine.make_url(POSTGRES_ADMIN)
     server = Proxy(url.host or "127.0.0.1", url.port or 5432)
     yield server
-    server.stop()
+    server.close()
 
 
 def all_strings(store_url: str):
