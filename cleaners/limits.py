@@ -48,6 +48,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from functools import lru_cache
 
 from .errors import CleaningError
 
@@ -131,29 +132,34 @@ def check_html(html: str | bytes, limits: Limits | None = None) -> None:
 
 
 def check_tree(tree, limits: Limits | None = None) -> None:
-    """After parsing: exact element count and nesting depth of the lxml tree."""
+    """After parsing: exact element count and nesting depth of the lxml tree (counted by libxml2's
+    XPath, so no element is made a Python object)."""
     limits = limits or current()
     if tree is None:
         return
+    if _on(limits.max_depth) and _deeper_than(limits.max_depth - 1)(tree):
+        raise CleaningError("too_deep", f"page elements are nested {limits.max_depth} deep or more, the limit is "
+                                        f"{limits.max_depth} ({ENV['max_depth']})")
+    if _on(limits.max_elements):
+        count = int(_count_elements()(tree))
+        if count > limits.max_elements:
+            raise CleaningError("too_many_elements", f"page has {count:,} elements, more than the limit of "
+                                                     f"{limits.max_elements:,} ({ENV['max_elements']})")
+
+
+@lru_cache(maxsize=8)
+def _deeper_than(depth: int):
+    """An XPath that is true when some element sits `depth` levels below the root element."""
     from lxml import etree
 
-    max_elements = limits.max_elements if _on(limits.max_elements) else None
-    max_depth = limits.max_depth if _on(limits.max_depth) else None
-    if max_elements is None and max_depth is None:
-        return
-    count = depth = 0
-    for event, _ in etree.iterwalk(tree, events=("start", "end")):
-        if event == "end":
-            depth -= 1
-            continue
-        count += 1
-        depth += 1
-        if max_depth is not None and depth >= max_depth:
-            raise CleaningError("too_deep", f"page elements are nested {depth} deep or more, the limit is "
-                                            f"{max_depth} ({ENV['max_depth']})")
-        if max_elements is not None and count > max_elements:
-            raise CleaningError("too_many_elements", f"page has more than {max_elements:,} elements "
-                                                     f"({ENV['max_elements']})")
+    return etree.XPath("boolean(/*" + "/*" * depth + ")")
+
+
+@lru_cache(maxsize=1)
+def _count_elements():
+    from lxml import etree
+
+    return etree.XPath("count(//*)")
 
 
 # Plain text may hold this many lines per allowed block (blank lines between blocks, hard-wrapped

@@ -17,6 +17,7 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from . import limits
+from .literals import Gate, fold, required_words
 from .model import CATEGORIES
 from .selectors import SelectorSet
 
@@ -97,45 +98,62 @@ class RuleSet:
 
 
 class ArticleRules:
-    """The rules that apply to one language and source, with their patterns combined, so that a
-    block no rule can match costs two regex calls whatever the number of rules: one `match` at the
-    start for all patterns anchored there, one `search` for the floating patterns whose `max_words`
-    admits the block."""
+    """The rules that apply to one language and source, prepared so that a block no rule can match
+    costs one scan of the literal gate (see literals.py) whatever the number of rules, plus one
+    combined regex for the few patterns the gate cannot judge. Only the rules a block may match
+    run their own pattern, and only those whose `max_words` admits the block."""
 
     def __init__(self, rules: list[Rule]):
         self.text_rules = [r for r in rules if r.kind != "selector"]
         selectors = [r for r in rules if r.kind == "selector"]
         self.selectors = SelectorSet(selectors) if selectors else None
-        self._anchored_rules = [r for r in self.text_rules if _anchored(r.pattern)]
-        self.anchored = _combine(self._anchored_rules)
-        # Floating rules, longest max_words first: the ones a block of n words may match are a prefix.
-        self.floating = sorted((r for r in self.text_rules if not _anchored(r.pattern)),
-                               key=lambda r: -(r.max_words or 10**9))
-        self._floating_limits = [r.max_words or 10**9 for r in self.floating]
-        self._floating_cache: dict[int, re.Pattern | None] = {}
+        # Rules are named by their index in text_rules (file order) from here on.
+        self._anchored = [_anchored(r.pattern) for r in self.text_rules]
+        self._required = [required_words(r.pattern) for r in self.text_rules]
+        # Longest max_words first: the rules a block of n words may match are a prefix of this list.
+        self._by_length = sorted(range(len(self.text_rules)), key=lambda n: -(self.text_rules[n].max_words or 10**9))
+        self._limits = [self.text_rules[n].max_words or 10**9 for n in self._by_length]
+        self._for_count: dict[int, _Prepared] = {}
+        self._for_words: dict[int, _Prepared] = {}
 
     def matching(self, text: str, anchored_only: bool = False) -> list[tuple[Rule, re.Match]]:
         """Every text rule that matches this block, in file order (site packs first).
         With anchored_only, only the rules anchored at the start of the block (a cheap check)."""
         words = len(text.split())
-        anchored_hit = bool(self.anchored and self.anchored.match(text))
-        if not anchored_hit and (anchored_only or not self._floating_for(words).search(text)):
-            return []
+        prepared = self._prepared(words)
+        candidates = prepared.gate.rules_in(fold(text))
+        if prepared.ungated_anchored is not None and prepared.ungated_anchored.match(text):
+            candidates.extend(n for n in prepared.ungated if self._anchored[n])
+        if anchored_only:
+            candidates = [n for n in candidates if self._anchored[n]]
+        elif prepared.ungated_floating is not None and prepared.ungated_floating.search(text):
+            candidates.extend(n for n in prepared.ungated if not self._anchored[n])
         hits = []
-        for rule in self.text_rules if not anchored_only else self._anchored_rules:
+        for n in sorted(candidates):
+            rule = self.text_rules[n]
             match = rule.matches_block(text, words)
             if match:
                 hits.append((rule, match))
         return hits
 
-    def _floating_for(self, words: int) -> re.Pattern:
-        eligible = sum(limit >= words for limit in self._floating_limits)
-        if eligible not in self._floating_cache:
-            self._floating_cache[eligible] = _combine(self.floating[:eligible]) or _NEVER
-        return self._floating_cache[eligible]
+    def _prepared(self, words: int) -> "_Prepared":
+        prepared = self._for_words.get(words)
+        if prepared is None:
+            eligible = sum(limit >= words for limit in self._limits)
+            if eligible not in self._for_count:
+                self._for_count[eligible] = _Prepared(self, self._by_length[:eligible])
+            prepared = self._for_words[words] = self._for_count[eligible]
+        return prepared
 
 
-_NEVER = re.compile(r"(?!)")
+class _Prepared:
+    """The gate and the combined fallback patterns for the rules a block length admits."""
+
+    def __init__(self, rules: ArticleRules, indexes: list[int]):
+        self.gate = Gate({n: rules._required[n] for n in indexes if rules._required[n]})
+        self.ungated = [n for n in indexes if not rules._required[n]]
+        self.ungated_anchored = _combine([rules.text_rules[n] for n in self.ungated if rules._anchored[n]])
+        self.ungated_floating = _combine([rules.text_rules[n] for n in self.ungated if not rules._anchored[n]])
 
 
 def _combine(rules: list[Rule]) -> re.Pattern | None:
@@ -201,8 +219,15 @@ def _stamped(files: list[Path]) -> tuple:
 
 
 def _pack_files(directory: Path) -> list[Path]:
+    # Listing a directory costs more than cleaning a short text: list again only when it changed.
+    sites = directory / "sites"
+    return _listing(directory, directory.stat().st_mtime_ns, sites.stat().st_mtime_ns if sites.is_dir() else 0)
+
+
+@lru_cache(maxsize=64)
+def _listing(directory: Path, _mtime: int, _sites_mtime: int) -> list[Path]:
     # Site packs first, so that a site's own rule names the removal when it and a generic rule agree.
-    return sorted(directory.glob("sites/*.toml")) + sorted(directory.glob("*.toml"))
+    return tuple(sorted(directory.glob("sites/*.toml")) + sorted(directory.glob("*.toml")))
 
 
 @lru_cache(maxsize=32)

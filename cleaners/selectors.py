@@ -2,18 +2,20 @@
 
 lxml's CSS support turns each selector into XPath that builds strings for every element; with a
 dozen rules that cost more than trafilatura's whole extraction. Simple selectors (a tag, classes, an
-id, attribute tests, joined by commas) are matched here instead: one XPath of attribute tests
-finds the elements carrying a tested attribute, one combined regex per attribute tells which might
-match, and Python checks those few exactly, rule by rule. Selectors
-with combinators or pseudo-classes fall back to lxml's own XPath.
+id, attribute tests, joined by commas) are matched here instead: one XPath lists the values of
+the tested attributes as strings, a quick check per attribute tells which values might match, and Python checks those few elements exactly, rule by rule. Selectors with combinators or
+pseudo-classes fall back to lxml's own XPath.
 """
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 import cssselect
 from cssselect import parser as css
 from lxml import etree
+
+from .literals import trie_pattern
 
 _OPERATORS = {
     "exists": lambda v: "",
@@ -93,19 +95,24 @@ class SelectorSet:
                 if compound.keys:
                     name, operator, value = compound.keys[0]
                     self.quick.setdefault(name, _Quick()).add(operator, value)
-        self.candidates = _candidate_xpath(self.compiled)
+        self.attribute_values = etree.XPath(" | ".join(f"//@{name}" for name in self.quick)) if self.quick else None
+        tags = ["*" if tag is None else tag for tag in self.tags]
+        self.tag_xpath = etree.XPath(" | ".join(f"//{tag}" for tag in sorted(tags))) if tags else None
 
     def matches(self, tree) -> list[tuple[object, object]]:
         """(rule, element) for every element some rule matches, in document order, first rule wins."""
+        # The tested attributes' values come out of lxml as strings (one XPath for all), each
+        # attribute's quick check tells which might match, and only their few elements are made
+        # Python objects and checked exactly.
+        elements = {}
+        quick = self.quick
+        for value in self.attribute_values(tree) if self.attribute_values is not None else ():
+            if quick[value.attrname].might_match(value):
+                elements[value.getparent()] = None
+        if self.tag_xpath is not None:
+            elements.update(dict.fromkeys(self.tag_xpath(tree)))
         found = []
-        # lxml's XPath narrows the page to elements with a tested attribute, the combined regexes to
-        # those that might match; Python checks the few left exactly.
-        quick = list(self.quick.items())
-        for element in self.candidates(tree) if self.candidates is not None else ():
-            get = element.get
-            if element.tag not in self.tags and not any(
-                    (value := get(name)) is not None and check.might_match(value) for name, check in quick):
-                continue
+        for element in sorted(elements, key=_document_position):
             for rule, compounds in self.compiled:
                 if any(c.matches(element) for c in compounds):
                     found.append((rule, element))
@@ -115,13 +122,23 @@ class SelectorSet:
         return found
 
 
+def _document_position(element) -> tuple[int, ...]:
+    position = []
+    parent = element.getparent()
+    while parent is not None:
+        position.append(parent.index(element))
+        element, parent = parent, parent.getparent()
+    return tuple(reversed(position))
+
+
 class _Quick:
-    """Everything the selectors look for in one attribute: whole tokens, whole values, substrings."""
+    """Everything the selectors look for in one attribute: whole tokens, whole values, substrings.
+    It may let through a value no selector matches, never the other way round."""
 
     def __init__(self):
         self.tokens: set[str] = set()
         self.values: set[str] = set()
-        self.substrings: list[str] = []
+        self.substrings: set[str] = set()
         self.exists = False
 
     def add(self, operator: str, value: str) -> None:
@@ -132,19 +149,12 @@ class _Quick:
         elif operator == "=":
             self.values.add(value)
         else:  # ^= $= *= |= all contain the value somewhere
-            self.substrings.append(value)
+            self.substrings.add(value)
+
+    @cached_property
+    def _substring(self) -> re.Pattern | None:
+        return trie_pattern(self.substrings)  # a plain alternation would try every part at every character
 
     def might_match(self, value: str) -> bool:
         return (self.exists or value in self.values or not self.tokens.isdisjoint(value.split())
-                or any(part in value for part in self.substrings))
-
-
-def _candidate_xpath(compiled) -> "etree.XPath | None":
-    """One XPath for the elements that carry an attribute (or are of a tag) some selector tests."""
-    conditions = []
-    for _, compounds in compiled:
-        for compound in compounds:
-            conditions.append(f"@{compound.tests[0][0]}" if compound.tests else f"self::{compound.tag}")
-    return etree.XPath("//*[" + " or ".join(dict.fromkeys(conditions)) + "]") if conditions else None
-
-
+                or self._substring is not None and self._substring.search(value) is not None)

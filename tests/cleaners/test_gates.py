@@ -1,0 +1,134 @@
+"""The cheap checks in front of the expensive ones must never hold back a real match.
+
+- the literal gate (cleaners/literals.py) in front of the text rules: for every rule and text, when
+  the rule's own regex matches, ArticleRules.matching reports it;
+- fold(): every character re.IGNORECASE matches to an ASCII letter folds to that letter;
+- the byte-level gates of normalize_text: whenever the exact character regexes see mojibake or odd
+  characters, the bytes do too;
+- the one-pass selector matcher finds exactly what lxml's own CSS selectors find.
+"""
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from cleaners import normalize
+from cleaners.literals import Gate, fold, required_words, trie_pattern
+from cleaners.rules import load_rules
+
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+RULESET = load_rules()
+TEXT_RULES = [r for r in RULESET.rules if r.kind != "selector"]
+ALL_RULES = RULESET.for_article(None, "example.org")  # every generic rule, any language
+
+
+def _texts_from_examples() -> list[str]:
+    examples = [e for r in TEXT_RULES for e in (*r.examples_remove, *r.examples_keep)]
+    # glued together, cut up and shouted: the gate must still find what the regexes find
+    return examples + [e.upper() for e in examples] + [" ".join(examples[i:i + 3]) for i in range(0, len(examples), 3)]
+
+
+@pytest.mark.parametrize("text", _texts_from_examples()[::7] + ["SİGN UP for our newsletter", "ſubscribe now"])
+def test_gate_never_holds_back_a_matching_rule(text):
+    reported = {rule.id for rule, _ in ALL_RULES.matching(text)}
+    words = len(text.split())
+    for rule in ALL_RULES.text_rules:
+        if rule.matches_block(text, words):
+            assert rule.id in reported, f"{rule.id} matches {text!r} but the gate held it back"
+
+
+_ALPHABET = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzäöüß ÄÖÜİıſK.:-!?\n") + [
+    "newsletter", "abonnieren", "Foto", "Quelle", "sign up", "cookies", "Anzeige", "jetzt", "hier", "folgen",
+    "Sie", "uns", "auf", "read more", "advertisement", "affiliate", "Provision", "Teilen", "ad", "www.",
+])
+
+
+@SETTINGS
+@given(st.lists(_ALPHABET, max_size=40).map("".join))
+def test_gate_never_holds_back_a_matching_rule_on_generated_text(text):
+    reported = {rule.id for rule, _ in ALL_RULES.matching(text)}
+    words = len(text.split())
+    assert all(rule.id in reported for rule in ALL_RULES.text_rules if rule.matches_block(text, words))
+
+
+def test_fold_agrees_with_ignorecase_for_every_character():
+    letters = re.compile("[a-z0-9]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if letters.fullmatch(char):
+            assert fold(char) == char.lower() if char.isascii() else fold(char) in "abcdefghijklmnopqrstuvwxyz", repr(char)
+            assert re.fullmatch(fold(char), char, re.IGNORECASE), repr(char)
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (r"\bnewsletter\b", "Our NEWSLETTER"),
+    (r"^(foto|bild)\s*:", "Bild: dpa"),
+    (r"(jetzt|hier)\s+(abonnieren|bestellen)", "hier bestellen"),
+    (r"abo(nnent)?", "Abo"),
+    (r"\d+\s+kommentare", "12 Kommentare"),
+])
+def test_required_words_are_in_every_match(pattern, text):
+    ways = required_words(pattern)
+    assert re.search(pattern, text, re.IGNORECASE)
+    if ways is not None:
+        folded = fold(text)
+        assert any(all(any(w in folded for w in words) for words in way) for way in ways)
+
+
+def test_gate_finds_overlapping_and_nested_words():
+    gate = Gate({"a": (({"letter"},),), "b": (({"newsletter"},),), "c": (({"terms"},),)})
+    assert sorted(gate.rules_in("our newsletterms")) == ["a", "b", "c"]
+    assert gate.rules_in("nothing here") == []
+
+
+def test_trie_pattern_matches_the_longest_word():
+    pattern = trie_pattern(["news", "newsletter", "new"])
+    assert pattern.search("a newsletter").group() == "newsletter"
+    assert pattern.search("renewal").group() == "new"
+
+
+_MOJIBAKE_ALPHABET = st.sampled_from(
+    list(normalize._BROKEN_ALONE[:4] + normalize._MOJIBAKE_LEAD[::5] + normalize._MOJIBAKE_NEXT[::3])
+    + list(normalize._INVISIBLE_CHARS + normalize._ODD_SPACE_CHARS + normalize._LINE_BREAKS + normalize._CONTROL_CHARS[::4])
+    + list("abc äöü €—“”\n") + ["\ud800", "Ã©", "â€™"]
+)
+
+
+@SETTINGS
+@given(st.lists(_MOJIBAKE_ALPHABET, max_size=30).map("".join))
+def test_byte_gates_see_everything_the_character_regexes_see(text):
+    unusual = normalize._unusual_bytes(text)
+    if normalize._MAYBE_BROKEN.search(text):
+        assert normalize._MAYBE_BROKEN_BYTES.search(unusual)
+    if re.search(f"[{re.escape(normalize._INVISIBLE_CHARS + normalize._ODD_SPACE_CHARS + normalize._LINE_BREAKS + normalize._CONTROL_CHARS)}]", text):
+        assert normalize._ODD_BYTES.search(unusual)
+
+
+PAGE = """<html><body>
+<div class="header"><p>Site</p></div>
+<div class="ad">A</div><div class="x  ads\ty">B</div><div class="shadow">C</div>
+<div id="div-gpt-ad-123">D</div><div data-ad-slot="">E</div><ins class="adsbygoogle">F</ins>
+<section class="newsletter-box"><p>G</p></section><div id="cookie-law">H</div>
+<div class="related">I</div><div class="related-stuff">J</div><div class="Related">K</div>
+<aside class="author-box"><p>L</p></aside><p class="share">M</p>
+</body></html>"""
+
+
+def test_selector_matcher_agrees_with_lxml_css():
+    tree = lxml_html.document_fromstring(PAGE)
+    selectors = ALL_RULES.selectors
+    ours = [(rule.id, element) for rule, element in selectors.matches(tree)]
+    expected = []
+    for element in tree.iter():
+        for rule in selectors.rules:
+            if element in rule.selector(tree):
+                expected.append((rule.id, element))
+                break
+    assert ours == expected
+    assert len(ours) >= 10
