@@ -35,19 +35,20 @@ _BIO_VERB = re.compile(
 def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) -> None:
     """Rules that hold anywhere (and at the tail) first; then, above the first paragraph of prose
     that is left, the rules for the article's top (datelines, bylines, labels)."""
+    limits.check_time("rules")
+    hits = rules.matching_all([block.text for block in blocks])
     half = len(blocks) / 2
-    _apply(blocks, rules, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
+    _apply(blocks, hits, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
            or rule.position == "tail" and index >= half)
-    _apply(blocks, rules, verdicts, range(_top_end(blocks, verdicts)), lambda rule, index: rule.position == "top")
+    _apply(blocks, hits, verdicts, range(_top_end(blocks, verdicts)), lambda rule, index: rule.position == "top")
 
 
-def _apply(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts, indexes, wanted) -> None:
+def _apply(blocks: list[Block], hits: list, verdicts: Verdicts, indexes, wanted) -> None:
     for index in indexes:
-        limits.check_time("rules")
         if verdicts.is_removed(index):
             continue
         text = blocks[index].text
-        for rule, match in rules.matching(text):
+        for rule, match in hits[index]:
             if not wanted(rule, index):
                 continue
             if rule.kind == "sentence":

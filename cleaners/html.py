@@ -85,9 +85,12 @@ def _prune(tree, selectors) -> list[Removal]:
 
 # Block-level elements whose own text the text rules judge before extraction, so that junk the
 # extractor would drop silently is logged (and sources and tags in it are kept as metadata).
+# Page furniture (navigation, the site's header and footer) is left to the extractor: it never keeps
+# it, and judging its many short blocks here would cost more than the rest of the cleaning.
 _TEXT_BLOCKS = etree.XPath(
-    "//p | //h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //li | //figcaption | //blockquote | //dt | //dd"
-    " | //div[not(*)] | //section[not(*)] | //aside[not(*)] | //button"
+    "(//p | //h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //li | //figcaption | //blockquote | //dt | //dd"
+    " | //div[not(*)] | //section[not(*)] | //aside[not(*)] | //button)[normalize-space()]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::header[not(ancestor::article or ancestor::main)])]"
 )
 # Floating rules (a phrase anywhere in a block) are tried on the page's short blocks only: calls to
 # action and labels are short, and every long paragraph meets all rules after extraction anyway.
@@ -97,17 +100,23 @@ MAX_DOM_FLOATING_WORDS = 15
 def _prune_by_text(tree, article_rules) -> list[Removal]:
     """Apply the block rules that hold anywhere in an article to the page's own text blocks."""
     removals: list[Removal] = []
-    for element in _TEXT_BLOCKS(tree):
+    elements = _TEXT_BLOCKS(tree)
+    for start in range(0, len(elements), _BATCH):  # judged in batches, so the time budget is checked
         limits.check_time("judging page blocks")
-        text = " ".join(element.text_content().split())
-        if not text:
-            continue
-        for rule, _ in article_rules.matching(text, anchored_only=len(text.split()) > MAX_DOM_FLOATING_WORDS):
-            if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
-                removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
-                element.drop_tree()
-                break
+        batch = [(element, element.text_content().split()) for element in elements[start:start + _BATCH]]
+        texts = [" ".join(words) for _, words in batch]
+        counts = [len(words) for _, words in batch]
+        hits = article_rules.matching_all(texts, [count > MAX_DOM_FLOATING_WORDS for count in counts], counts)
+        for (element, _), text, found in zip(batch, texts, hits):
+            for rule, _ in found:
+                if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
+                    removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
+                    element.drop_tree()
+                    break
     return removals
+
+
+_BATCH = 500
 
 
 _LISTS = etree.XPath("//ul[not(ancestor::nav or ancestor::header or ancestor::footer)] | //ol[not(ancestor::nav or ancestor::header or ancestor::footer)]")

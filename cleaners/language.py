@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 SUPPORTED = ("de", "en")
-_STOPWORDS = {
+STOPWORDS = {
     "de": set("der die das und ist nicht ein eine einen dem den des mit von zu auf für sich auch im "
               "wird werden hat haben sind wie bei nach oder aus noch über dass wir sie er es".split()),
     "en": set("the and is are was were not a an of to in for on with that this it as by from at be "
@@ -18,7 +18,7 @@ def detect_language(text: str, sample: int = 4000) -> str | None:
     words = _WORD.findall(text[:sample].lower())
     if len(words) < 5:
         return None
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=scores.get)
     if scores[best] < 2 or scores[best] < 1.5 * min(scores.values()):
         return None

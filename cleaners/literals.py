@@ -1,15 +1,21 @@
-"""A cheap gate in front of the floating rule patterns.
+"""A cheap gate in front of the text rules' patterns.
 
 Most blocks match no rule, and a combined case-insensitive regex of many patterns still tries every
-alternative at every character. So each pattern is reduced to the literal words any match must
-contain ("newsletter", "abonnier", ...), all of them are put in one case-sensitive trie regex that
-scans the folded text once, and only the rules whose words occur run their real pattern.
+alternative at every character. So each pattern is reduced to the literal words its matches must
+contain ("newsletter", "abonnier", ...), one Aho-Corasick automaton finds all of them in the folded
+text of an article's blocks in one pass, and only the rules whose words occur run their real pattern.
 The gate may let a rule through that then does not match; it never holds back one that would.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
+
+import ahocorasick
+
+from .language import STOPWORDS
 
 MIN_LENGTH = 3  # shorter words occur in nearly every block: a rule with only those is always tried
 MAX_WORDS_PER_RULE = 64
@@ -51,9 +57,16 @@ def required_words(pattern: str) -> tuple[Requirement, ...] | None:
     return tuple(ways) or None
 
 
-def _telling(words) -> tuple[int, int]:
-    """How much a set narrows the search: long words, and few of them."""
-    return (min(map(len, words)), -len(words))
+# Words found in nearly every text narrow nothing down: a set holding one is a poor gate.
+_COMMON = frozenset(word for words in STOPWORDS.values() for word in words) | {
+    "more", "read", "see", "get", "also", "like", "most", "from", "your", "our", "you", "can", "all",
+    "mehr", "hier", "jetzt", "unsere", "ihre", "ihnen", "alle", "nur", "kann", "lesen",
+}
+
+
+def _telling(words) -> tuple[bool, int, int]:
+    """How much a set narrows the search: no everyday words, long words, and few of them."""
+    return (words.isdisjoint(_COMMON), min(map(len, words)), -len(words))
 
 
 def _alternatives(items: list) -> list[list[set[str]]]:
@@ -121,43 +134,42 @@ def _trie_regex(node: dict) -> str:
 
 
 class Gate:
-    """Which of the gated rules a text may match. One scan finds the words of each rule's most
-    telling sets; only for a rule found that way are its other sets looked up in the text."""
+    """Which of the gated rules each text may match. One Aho-Corasick scan finds every occurrence
+    of the words of each rule's most telling sets; only for a rule found that way are its other
+    sets looked up in the text."""
 
     def __init__(self, required_by_rule: dict):
         self.required_by_rule = required_by_rule
         self.words = frozenset(word for ways in required_by_rule.values() for sets in ways for word in sets[0])
-        self.pattern = trie_pattern(self.words)
-        self._inside: dict[str, frozenset[str]] = {}  # filled as words are found
-        self._rules_by_word: dict[str, set] = {}
+        self._automaton = None
+        if self.words:
+            self._automaton = ahocorasick.Automaton()
+            for word in self.words:
+                self._automaton.add_word(word, word)
+            self._automaton.make_automaton()
+        self._ways_by_word: dict[str, list] = {}
         for rule, ways in required_by_rule.items():
             for sets in ways:
                 for word in sets[0]:
-                    self._rules_by_word.setdefault(word, set()).add(rule)
+                    self._ways_by_word.setdefault(word, []).append((rule, sets[1:]))
 
-    def rules_in(self, folded: str) -> list:
-        """The gated rules one of whose requirements the folded text meets."""
-        if self.pattern is None:
-            return []
-        found: set[str] = set()
-        search, pos = self.pattern.search, 0
-        while (match := search(folded, pos)) is not None:
-            found.update(self._words_inside(match.group()))
-            pos = match.start() + 1  # overlapping words: resume one character on, not after the match
-        if not found:
-            return []
-        rules = set()
-        for word in found:
-            rules |= self._rules_by_word.get(word, set())
-        return [rule for rule in rules if any(self._meets(sets, found, folded) for sets in self.required_by_rule[rule])]
-
-    @staticmethod
-    def _meets(sets: Requirement, found: set[str], folded: str) -> bool:
-        return not sets[0].isdisjoint(found) and all(any(w in folded for w in words) for words in sets[1:])
-
-    def _words_inside(self, word: str) -> frozenset[str]:
-        # A word found also means every gated word inside it was found ("newsletter" holds "letter").
-        inside = self._inside.get(word)
-        if inside is None:
-            inside = self._inside[word] = frozenset(w for w in self.words if w in word)
-        return inside
+    def rules_in_all(self, folded_texts: list[str]) -> list[list]:
+        """For each folded text, the gated rules one of whose requirements it meets."""
+        results: list[list] = [[] for _ in folded_texts]
+        if self._automaton is None or not folded_texts:
+            return results
+        # One scan over all texts; a gated word never holds a line break, so none spans two texts.
+        joined = "\n".join(folded_texts)
+        ends = list(accumulate(len(text) + 1 for text in folded_texts))
+        found: dict[int, set[str]] = {}
+        for end, word in self._automaton.iter(joined):
+            found.setdefault(bisect_right(ends, end), set()).add(word)
+        for index, words in found.items():
+            text = folded_texts[index]
+            rules = set()
+            for word in words:
+                for rule, others in self._ways_by_word[word]:
+                    if rule not in rules and all(any(w in text for w in other) for other in others):
+                        rules.add(rule)
+            results[index] = list(rules)
+        return results

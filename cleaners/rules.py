@@ -7,6 +7,7 @@ Each rule has an `id` (`<category>.<slug>`, its identity), a `category`, a `kind
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -98,62 +99,79 @@ class RuleSet:
 
 
 class ArticleRules:
-    """The rules that apply to one language and source, prepared so that a block no rule can match
-    costs one scan of the literal gate (see literals.py) whatever the number of rules, plus one
-    combined regex for the few patterns the gate cannot judge. Only the rules a block may match
-    run their own pattern, and only those whose `max_words` admits the block."""
+    """The rules that apply to one language and source, prepared so that the blocks of an article
+    are judged together: one scan of the literal gate (see literals.py) over all of them, whatever
+    the number of rules, plus one combined regex per block for the few patterns the gate cannot
+    judge. Only the rules a block may match run their own pattern, and only when the block is
+    short enough for the rule's `max_words`."""
 
     def __init__(self, rules: list[Rule]):
         self.text_rules = [r for r in rules if r.kind != "selector"]
         selectors = [r for r in rules if r.kind == "selector"]
         self.selectors = SelectorSet(selectors) if selectors else None
         # Rules are named by their index in text_rules (file order) from here on.
-        self._anchored = [_anchored(r.pattern) for r in self.text_rules]
-        self._required = [required_words(r.pattern) for r in self.text_rules]
-        # Longest max_words first: the rules a block of n words may match are a prefix of this list.
-        self._by_length = sorted(range(len(self.text_rules)), key=lambda n: -(self.text_rules[n].max_words or 10**9))
-        self._limits = [self.text_rules[n].max_words or 10**9 for n in self._by_length]
-        self._for_count: dict[int, _Prepared] = {}
-        self._for_words: dict[int, _Prepared] = {}
+        self.anchored = [_anchored(r.pattern) for r in self.text_rules]
+        self.required = [required_words(r.pattern) for r in self.text_rules]
+        self._steps: dict[int, _Step] = {}
 
-    def matching(self, text: str, anchored_only: bool = False) -> list[tuple[Rule, re.Match]]:
+    def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, re.Match]]:
         """Every text rule that matches this block, in file order (site packs first).
-        With anchored_only, only the rules anchored at the start of the block (a cheap check)."""
-        words = len(text.split())
-        prepared = self._prepared(words)
-        candidates = prepared.gate.rules_in(fold(text))
-        if prepared.ungated_anchored is not None and prepared.ungated_anchored.match(text):
-            candidates.extend(n for n in prepared.ungated if self._anchored[n])
-        if anchored_only:
-            candidates = [n for n in candidates if self._anchored[n]]
-        elif prepared.ungated_floating is not None and prepared.ungated_floating.search(text):
-            candidates.extend(n for n in prepared.ungated if not self._anchored[n])
-        hits = []
-        for n in sorted(candidates):
-            rule = self.text_rules[n]
-            match = rule.matches_block(text, words)
-            if match:
-                hits.append((rule, match))
-        return hits
+        With anchored_only, only the rules anchored at the start of the block (a cheap check).
+        `words` is the block's word count, when the caller has it."""
+        return self.matching_all([text], [anchored_only], None if words is None else [words])[0]
 
-    def _prepared(self, words: int) -> "_Prepared":
-        prepared = self._for_words.get(words)
-        if prepared is None:
-            eligible = sum(limit >= words for limit in self._limits)
-            if eligible not in self._for_count:
-                self._for_count[eligible] = _Prepared(self, self._by_length[:eligible])
-            prepared = self._for_words[words] = self._for_count[eligible]
-        return prepared
+    def matching_all(self, texts: list[str], anchored_only: list[bool] | None = None,
+                     words: list[int] | None = None) -> list[list[tuple[Rule, re.Match]]]:
+        """`matching` for many blocks at once (much cheaper than one by one)."""
+        if words is None:
+            words = [len(text.split()) for text in texts]
+        anchored_only = anchored_only or [False] * len(texts)
+        by_step: dict[int, list[int]] = {}
+        for index, count in enumerate(words):
+            by_step.setdefault(bisect_left(_LENGTH_STEPS, count), []).append(index)
+        results: list[list] = [[] for _ in texts]
+        for step_number, indexes in by_step.items():
+            step = self._step(step_number)
+            gated = step.gate.rules_in_all([fold(texts[index]) for index in indexes])
+            for index, candidates in zip(indexes, gated):
+                text, count = texts[index], words[index]
+                if step.anchored_pattern is not None and step.anchored_pattern.match(text):
+                    candidates.extend(step.ungated_anchored)
+                if anchored_only[index]:
+                    candidates = [n for n in candidates if self.anchored[n]]
+                elif step.floating_pattern is not None and step.floating_pattern.search(text):
+                    candidates.extend(step.ungated_floating)
+                for n in sorted(candidates):
+                    rule = self.text_rules[n]
+                    match = rule.matches_block(text, count)
+                    if match:
+                        results[index].append((rule, match))
+        return results
+
+    def _step(self, number: int) -> "_Step":
+        if number not in self._steps:
+            floor = _LENGTH_STEPS[number - 1] + 1 if number else 0
+            admitted = [n for n, rule in enumerate(self.text_rules) if (rule.max_words or 10**9) >= floor]
+            self._steps[number] = _Step(self, admitted)
+        return self._steps[number]
 
 
-class _Prepared:
-    """The gate and the combined fallback patterns for the rules a block length admits."""
+# Blocks are judged in groups by length: the rules a group meets are those whose max_words admit
+# some of its blocks. Long paragraphs, where most of the characters are, meet only a few rules.
+_LENGTH_STEPS = (5, 10, 15, 25, 40, 60, 90, 150, 250, 10**9)
 
-    def __init__(self, rules: ArticleRules, indexes: list[int]):
-        self.gate = Gate({n: rules._required[n] for n in indexes if rules._required[n]})
-        self.ungated = [n for n in indexes if not rules._required[n]]
-        self.ungated_anchored = _combine([rules.text_rules[n] for n in self.ungated if rules._anchored[n]])
-        self.ungated_floating = _combine([rules.text_rules[n] for n in self.ungated if not rules._anchored[n]])
+
+class _Step:
+    """For one group of block lengths: the literal gate over the rules that have required words,
+    and a combined regex each for the anchored and floating rules that have none."""
+
+    def __init__(self, rules: ArticleRules, admitted: list[int]):
+        self.gate = Gate({n: rules.required[n] for n in admitted if rules.required[n]})
+        ungated = [n for n in admitted if not rules.required[n]]
+        self.ungated_anchored = [n for n in ungated if rules.anchored[n]]
+        self.ungated_floating = [n for n in ungated if not rules.anchored[n]]
+        self.anchored_pattern = _combine([rules.text_rules[n] for n in self.ungated_anchored])
+        self.floating_pattern = _combine([rules.text_rules[n] for n in self.ungated_floating])
 
 
 def _combine(rules: list[Rule]) -> re.Pattern | None:
