@@ -87,8 +87,9 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     author = detect.name_then_bio(blocks, verdicts)
     detect.junk_cluster(blocks, verdicts)
 
-    kept_positions = [i for i in verdicts.kept() if verdicts.kept_text(i)]
-    kept = [Block(verdicts.kept_text(i), blocks[i].kind) for i in kept_positions]
+    kept_texts = {i: verdicts.kept_text(i) for i in verdicts.kept()}
+    kept_positions = [i for i, text in kept_texts.items() if text]
+    kept = [Block(kept_texts[i], blocks[i].kind) for i in kept_positions]
     all_removals = removals + verdicts.removals()
     metadata = metadata_from_removals(all_removals, ruleset, metadata)
     if author and not metadata.author:

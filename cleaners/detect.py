@@ -36,7 +36,7 @@ def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) ->
     """Rules that hold anywhere (and at the tail) first; then, above the first paragraph of prose
     that is left, the rules for the article's top (datelines, bylines, labels)."""
     limits.check_time("rules")
-    hits = rules.matching_all([block.text for block in blocks])
+    hits = rules.matching_all([block.text for block in blocks], words=[block.words for block in blocks])
     half = len(blocks) / 2
     _apply(blocks, hits, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
            or rule.position == "tail" and index >= half)

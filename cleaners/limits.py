@@ -78,6 +78,7 @@ ENV = {
 BINARY_SHARE = 0.05
 _BINARY_SAMPLE = 65_536
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,10 @@ def check_text(text: str, limits: Limits | None = None) -> None:
             raise CleaningError("too_many_blocks", f"text has {lines:,} lines, more than {LINES_PER_BLOCK} per block "
                                                    f"for the limit of {limits.max_blocks:,} blocks ({ENV['max_blocks']})")
     sample = text[:_BINARY_SAMPLE]
-    if "\x00" in sample or _CONTROL.search(sample):
-        controls = len(_CONTROL.findall(sample))
+    # Counted on the UTF-8 bytes with everything but control bytes deleted: a C-speed table
+    # operation, where a character-class regex over 64 KB costs more than cleaning the text.
+    controls = len(sample.encode("utf-8", "surrogatepass").translate(None, _NOT_CONTROL))
+    if controls:
         if controls > BINARY_SHARE * len(sample):
             raise CleaningError("binary_input", f"binary data: {controls:,} of the first {len(sample):,} characters "
                                                 "are NUL or control characters (an image, UTF-16 without BOM?)")

@@ -29,7 +29,12 @@ class Block:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        # Counted once per text: the detectors ask for it many times (the text may still change
+        # while blocks are being built, so the count remembers which text it belongs to).
+        counted = self.__dict__.get("_words")
+        if counted is None or counted[0] is not self.text:
+            counted = self.__dict__["_words"] = (self.text, len(self.text.split()))
+        return counted[1]
 
 
 @dataclass

@@ -7,6 +7,7 @@ Each rule has an `id` (`<category>.<slug>`, its identity), a `category`, a `kind
 from __future__ import annotations
 
 import hashlib
+import os
 from bisect import bisect_left
 import re
 import tomllib
@@ -87,14 +88,15 @@ class RuleSet:
 
     def __post_init__(self):
         self.by_id = {rule.id: rule for rule in self.rules}
+        self._site_rules = [n for n, rule in enumerate(self.rules) if rule.sites]
         self._cache: dict = {}
 
     def for_article(self, language: str | None, source: str | None) -> "ArticleRules":
-        # Keyed by the rules that apply, not by the source: thousands of sources share one compiled set.
-        rules = tuple(r for r in self.rules if r.applies_to(language, source))
-        key = tuple(r.id for r in rules)
+        # Keyed by the site rules that apply, not by the source: thousands of sources share one set.
+        sites = tuple(n for n in self._site_rules if self.rules[n].applies_to(language, source))
+        key = (language, sites)
         if key not in self._cache:
-            self._cache[key] = ArticleRules(list(rules))
+            self._cache[key] = ArticleRules([r for r in self.rules if r.applies_to(language, source)])
         return self._cache[key]
 
 
@@ -228,22 +230,26 @@ def _builtin() -> RuleSet:
 
 
 def _stamped(files: list[Path]) -> tuple:
-    """Files with their size and mtime, so an edited rule file is loaded again, not served from cache."""
+    """Files with their size and mtime, so an edited rule file is loaded again, not served from cache.
+    (os.stat on strings: this runs for every article, and pathlib's stat costs several times more.)"""
     stamped = []
     for path in files:
-        stat = path.stat()
+        stat = os.stat(str(path))
         stamped.append((path, stat.st_mtime_ns, stat.st_size))
     return tuple(stamped)
 
 
-def _pack_files(directory: Path) -> list[Path]:
+def _pack_files(directory: Path) -> tuple[Path, ...]:
     # Listing a directory costs more than cleaning a short text: list again only when it changed.
-    sites = directory / "sites"
-    return _listing(directory, directory.stat().st_mtime_ns, sites.stat().st_mtime_ns if sites.is_dir() else 0)
+    try:
+        sites_mtime = os.stat(os.path.join(directory, "sites")).st_mtime_ns
+    except OSError:
+        sites_mtime = 0
+    return _listing(directory, os.stat(str(directory)).st_mtime_ns, sites_mtime)
 
 
 @lru_cache(maxsize=64)
-def _listing(directory: Path, _mtime: int, _sites_mtime: int) -> list[Path]:
+def _listing(directory: Path, _mtime: int, _sites_mtime: int) -> tuple[Path, ...]:
     # Site packs first, so that a site's own rule names the removal when it and a generic rule agree.
     return tuple(sorted(directory.glob("sites/*.toml")) + sorted(directory.glob("*.toml")))
 
