@@ -18,7 +18,7 @@ def detect_language(text: str, sample: int = 4000) -> str | None:
     words = _WORD.findall(text[:sample].lower())
     if len(words) < 5:
         return None
-    scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
+    scores = {lang: sum(map(stop.__contains__, words)) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=scores.get)
     if scores[best] < 2 or scores[best] < 1.5 * min(scores.values()):
         return None

@@ -109,7 +109,14 @@ class Limits:
 
 def current() -> Limits:
     """The limits in force now (the environment is read at each call, so it can change between runs)."""
-    return Limits.from_env()
+    raw = tuple(os.environ.get(variable) for variable in ENV.values())
+    limits = _FROM_ENV.get(raw)
+    if limits is None:
+        limits = _FROM_ENV[raw] = Limits.from_env()
+    return limits
+
+
+_FROM_ENV: dict[tuple, Limits] = {}  # the same settings give the same (frozen) limits
 
 
 def _on(limit) -> bool:
