@@ -69,18 +69,26 @@ def _prune(tree, selectors) -> list[Removal]:
     matches = selectors.matches(tree)
     if not matches:
         return []
-    total = sum(len(p.text_content()) for p in tree.iter("p")) or 1
+    total = _paragraph_chars(tree) or 1
     removals: list[Removal] = []
     for rule, element in matches:
         if element.getparent() is None or element.tag in ("html", "body") or not _attached(element, tree):
             continue
-        if sum(len(p.text_content()) for p in element.iter("p")) >= MAX_PRUNE_SHARE * total:
+        if _paragraph_chars(element) >= MAX_PRUNE_SHARE * total:
             continue
         text = _visible_text(element)
         if text:
             removals.append(Removal(rule.category, rule.id, text, "element", -1, rule.why))
         element.drop_tree()
     return removals
+
+
+# The text of the paragraphs in (or at) an element, as plain strings: no element objects are made.
+_PARAGRAPH_TEXT = etree.XPath("descendant-or-self::p//text()", smart_strings=False)
+
+
+def _paragraph_chars(element) -> int:
+    return sum(map(len, _PARAGRAPH_TEXT(element)))
 
 
 # Block-level elements whose own text the text rules judge before extraction, so that junk the
