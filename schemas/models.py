@@ -118,7 +118,12 @@ class QuarantineEntry(pa.DataFrameModel):
 
 
 def _is_stable(text: str) -> bool:
-    return unicodedata.normalize("NFC", text) == text and ftfy.fix_text(text, _FTFY) == text
+    # ftfy fixes a text line by line, and a line of printable ASCII is one it never changes (no
+    # encoding to repair, no control or odd character): only the other lines need ftfy's time.
+    if unicodedata.normalize("NFC", text) != text:
+        return False
+    return all(line.isascii() and line.isprintable() or ftfy.fix_text(line, _FTFY) == line
+               for line in text.split("\n"))
 
 
 def _is_valid_date(value) -> bool:
