@@ -85,7 +85,6 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     detect.apply_rules(blocks, article_rules, verdicts)
     detect.top_labels(blocks, verdicts)
     author = detect.name_then_bio(blocks, verdicts)
-    detect.repeated_blocks(blocks, verdicts)
     detect.junk_cluster(blocks, verdicts)
 
     kept_texts = {i: verdicts.kept_text(i) for i in verdicts.kept()}

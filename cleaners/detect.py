@@ -19,8 +19,6 @@ HEURISTICS: dict[str, tuple[str, str]] = {
     "metadata.top-labels": ("metadata", "Short labels next to a dateline above the article are its category and tag line."),
     "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
     "related.link-list": ("related", "A list whose every item is one link to another article is a related-articles box."),
-    "template.repeated-block": ("template", "A block repeated word for word further down the article is page furniture "
-                                            "shown again (the first one stays)."),
     **{
         f"{category}.junk-cluster": (category, "A short line next to removed junk at the end of the article belongs to that junk.")
         for category in CATEGORIES
@@ -117,30 +115,14 @@ def name_then_bio(blocks: list[Block], verdicts: Verdicts) -> str | None:
     return None
 
 
-REPEAT_MIN_WORDS = 3  # shorter lines ("Pros", "Cons", "Step 1") repeat in real articles
-
-
-def repeated_blocks(blocks: list[Block], verdicts: Verdicts) -> None:
-    """A block of a few words or more that already appeared, word for word, earlier in the
-    article: the repeat goes (contact boxes, placeholders and pull quotes shown again)."""
-    why = HEURISTICS["template.repeated-block"][1]
-    seen: set[str] = set()
-    for index, block in enumerate(blocks):
-        key = " ".join(block.text.lower().split())
-        if block.words < REPEAT_MIN_WORDS:
-            continue
-        if key in seen and not verdicts.is_removed(index):
-            verdicts.remove_block(index, "template", "template.repeated-block", why)
-        seen.add(key)
-
-
 def junk_cluster(blocks: list[Block], verdicts: Verdicts) -> None:
     """After the last paragraph of prose, a short line right next to removed junk goes with that
     junk (a newsletter box's slogan, a call to action's heading), and so does a block of up to 60
     words between two removed blocks of one category; list items never do."""
     def wrapped(index: int) -> bool:
+        # Not for widgets: placeholders of embeds sit between the paragraphs they interrupt.
         before, after = verdicts.removed.get(index - 1), verdicts.removed.get(index + 1)
-        return bool(before and after and before.category == after.category and blocks[index].words <= 60)
+        return bool(before and after and before.category == after.category != "widget" and blocks[index].words <= 60)
 
     kept_prose = [i for i in verdicts.kept() if blocks[i].words >= 12 and not wrapped(i)]
     if not kept_prose:  # no prose left to tell article from tail: leave the rest alone

@@ -87,22 +87,3 @@ def test_library_imports_neither_prefect_nor_pandera():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
-
-PARAGRAPH = ("Der Stadtrat hat am Montag beschlossen, die alte Brücke über den Fluss bis zum Herbst zu sanieren. "
-           "Die Kosten von 3,5 Millionen Euro trägt zum größten Teil das Land.")
-
-
-def test_repeated_block_goes_the_second_time_only():
-    contact = "Reach us at 8407 Central Ave, Suite 2079"
-    text = f"{PARAGRAPH}\n\n{contact}\n\n{PARAGRAPH.replace('Montag', 'Dienstag')}\n\n{contact}\n\n{contact}"
-    result = clean_text(text, language="de")
-    assert result.text.count(contact) == 1
-    repeats = [r for r in result.removals if r.rule_id == "template.repeated-block"]
-    assert [r.text for r in repeats] == [contact, contact]
-    assert all(r.category == "template" for r in repeats)
-
-
-@pytest.mark.parametrize("short", ["Pros", "Step 1"])
-def test_short_repeated_lines_stay(short):
-    text = f"Brücke wird saniert\n\n{short}\n\n{PARAGRAPH}\n\n{short}\n\n{PARAGRAPH.replace('Montag', 'Dienstag')}"
-    assert clean_text(text, language="de").text.count(short) == 2
