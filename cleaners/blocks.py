@@ -12,9 +12,9 @@ _TERMINAL = re.compile(r"[.!?…:;,\"”“»«'’)\]]$")
 _HYPHEN_BREAK = re.compile(r"\w-$")
 
 
-def looks_like_heading(text: str) -> bool:
+def looks_like_heading(text: str, words: int | None = None) -> bool:
     """Short line without closing punctuation: a headline or subheading in plain text."""
-    return 0 < len(text.split()) <= 20 and not _TERMINAL.search(text)
+    return 0 < (len(text.split()) if words is None else words) <= 20 and not _TERMINAL.search(text)
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -49,7 +49,7 @@ def split_blocks(text: str) -> list[Block]:
             blocks.append(Block(line))
         previous_line_blank = False
     for block in blocks:
-        if block.kind == "paragraph" and looks_like_heading(block.text):
+        if block.kind == "paragraph" and looks_like_heading(block.text, block.words):
             block.kind = "heading"
     return blocks
 
