@@ -9,6 +9,7 @@ The gate may let a rule through that then does not match; it never holds back on
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
@@ -141,17 +142,32 @@ class Gate:
     def __init__(self, required_by_rule: dict):
         self.required_by_rule = required_by_rule
         self.words = frozenset(word for ways in required_by_rule.values() for sets in ways for word in sets[0])
-        self._automaton = None
-        if self.words:
-            self._automaton = ahocorasick.Automaton()
-            for word in self.words:
-                self._automaton.add_word(word, word)
-            self._automaton.make_automaton()
+        self._automaton = self._build()
+        # pyahocorasick objects are not thread-safe (its maintainers say so): one scan at a time.
+        # The scan holds the GIL anyway, so threads lose nothing by taking turns.
+        self._lock = threading.Lock()
         self._ways_by_word: dict[str, list] = {}
         for rule, ways in required_by_rule.items():
             for sets in ways:
                 for word in sets[0]:
                     self._ways_by_word.setdefault(word, []).append((rule, sets[1:]))
+
+    def _build(self):
+        if not self.words:
+            return None
+        automaton = ahocorasick.Automaton()
+        for word in self.words:
+            automaton.add_word(word, word)
+        automaton.make_automaton()
+        return automaton
+
+    def __getstate__(self) -> dict:  # pickled (sent to another process) without the automaton and lock
+        return {key: value for key, value in self.__dict__.items() if key not in ("_automaton", "_lock")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._automaton = self._build()
+        self._lock = threading.Lock()
 
     def rules_in_all(self, folded_texts: list[str]) -> list[list]:
         """For each folded text, the gated rules one of whose requirements it meets."""
@@ -162,7 +178,9 @@ class Gate:
         joined = "\n".join(folded_texts)
         ends = list(accumulate(len(text) + 1 for text in folded_texts))
         found: dict[int, set[str]] = {}
-        for end, word in self._automaton.iter(joined):
+        with self._lock:
+            occurrences = list(self._automaton.iter(joined))
+        for end, word in occurrences:
             found.setdefault(bisect_right(ends, end), set()).add(word)
         for index, words in found.items():
             text = folded_texts[index]

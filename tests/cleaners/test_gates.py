@@ -132,3 +132,25 @@ def test_selector_matcher_agrees_with_lxml_css():
                 break
     assert ours == expected
     assert len(ours) >= 10
+
+
+def test_gate_is_shared_safely_between_threads_and_processes():
+    import pickle
+    import threading
+
+    texts = _texts_from_examples()
+    expected = [[rule.id for rule, _ in hits] for hits in ALL_RULES.matching_all(texts)]
+    results = []
+
+    def work():
+        for _ in range(5):
+            results.append([[rule.id for rule, _ in hits] for hits in ALL_RULES.matching_all(texts)])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 20 and all(found == expected for found in results)
+    copy = pickle.loads(pickle.dumps(ALL_RULES._step(0).gate))
+    assert copy.rules_in_all(["sign up for our newsletter"]) == ALL_RULES._step(0).gate.rules_in_all(["sign up for our newsletter"])
