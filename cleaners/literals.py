@@ -24,9 +24,7 @@ MAX_WORDS_PER_RULE = 64
 # Characters that re.IGNORECASE matches to an ASCII letter but that str.lower() does not turn into
 # it (the dotted capital I even becomes two characters). Folding maps them first.
 _TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-
-
-_NOT_ASCII_LETTER = re.compile("[\u0130\u0131\u017f\u212a]")
+_NOT_ASCII_LETTER = re.compile("[" + "".join(map(chr, _TO_ASCII)) + "]")
 
 
 def fold(text: str) -> str:

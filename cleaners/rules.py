@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from bisect import bisect_left
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
