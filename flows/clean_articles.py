@@ -17,7 +17,7 @@ from .pipeline import Options, process_batch
 from .store import Store, resolve_url, safe_url
 
 DEFAULT_INBOX = str(Path(__file__).resolve().parent.parent / "fixtures" / "inbox")
-MAX_IN_FLIGHT = 8  # batches cleaned or published at once: keeps memory flat on huge inboxes
+MAX_IN_FLIGHT = 8  # batches being cleaned at once: keeps memory flat on huge inboxes
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -59,13 +59,16 @@ def make_task_runner(name: str):
 
 @flow(name="clean-batches")
 def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, batch_size: int) -> dict:
-    """Clean and publish an inbox in batches: one clean task and one publish task per batch."""
+    """Clean and publish an inbox in batches: one clean task and one publish task per batch.
+    The clean tasks run on the task runner (threads or Dask workers); the publish tasks run here,
+    in the flow's process, one at a time, so the workers never wait for the store (SQLite takes one
+    writer at a time) and keep up to MAX_IN_FLIGHT batches in hand."""
     locators = list_inbox(inbox_path, store_url)
     totals = {"read": 0, "published": 0, "unchanged": 0, "filtered": 0, "categories": Counter(), "rules": Counter(), "quarantined": []}
-    cleaning, publishing = [], []
+    cleaning = []
 
-    def collect(future) -> None:
-        counts = future.result()
+    def publish(future) -> None:
+        counts = publish_batch(store_url, run_id, future.result())
         for key in ("read", "published", "unchanged", "filtered"):
             totals[key] += counts[key]
         totals["categories"].update(counts["categories"])
@@ -74,13 +77,10 @@ def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, b
 
     for start in range(0, len(locators), batch_size):
         cleaning.append(clean_batch.submit(locators[start:start + batch_size], options))
-        while len(cleaning) >= MAX_IN_FLIGHT:
-            publishing.append(publish_batch.submit(store_url, run_id, cleaning.pop(0)))
-        while len(publishing) >= MAX_IN_FLIGHT:
-            collect(publishing.pop(0))
-    publishing.extend(publish_batch.submit(store_url, run_id, future) for future in cleaning)
-    for future in publishing:
-        collect(future)
+        if len(cleaning) >= MAX_IN_FLIGHT:
+            publish(cleaning.pop(0))
+    for future in cleaning:
+        publish(future)
     totals["inputs"] = len(locators)
     return totals
 
