@@ -86,4 +86,3 @@ def test_library_imports_neither_prefect_nor_pandera():
     code = "import sys, cleaners; cleaners.clean_text('Titel\\n\\nEin Satz.'); print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'pandera', 'sqlalchemy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-
