@@ -4,9 +4,10 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import dataclass, field
 
+import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.utils import load_html
+from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 
 from . import limits
 from .errors import CleaningError
@@ -34,7 +35,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
                  language: str | None) -> Page:
     if not (html.strip() if isinstance(html, str) else html.strip()):
         raise CleaningError("empty_input", "empty input: no HTML to clean")
-    tree = load_html(html)
+    tree = parse_page(html)
     if tree is None:
         raise CleaningError("not_html", "the input could not be parsed as HTML")
     limits.check_tree(tree)
@@ -44,7 +45,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     article_rules = ruleset.for_article(language, source)
     pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree) + _prune_by_text(tree, article_rules)
     title, metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
-    document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
+    document = _extract(tree, url)
     if document is None or document.body is None:
         raise CleaningError("no_article", "no article text found in the page")
     blocks = _blocks_from_body(document.body)
@@ -55,6 +56,72 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
         raise CleaningError("no_article", "no article text found in the page")
     language = language or detect_language(" ".join(b.text for b in blocks[:40]))
     return Page(blocks, title, language, metadata, pruned)
+
+
+# trafilatura's full cascade checks every page against readability and jusText, which costs about
+# a third of its time and changes the result on about one page in twenty: those where its own
+# extraction came out short, without paragraphs, or still holding page furniture. So the fast
+# cascade runs first and the full one only when the fast result shows one of those signs.
+# (trafilatura works on its own copy of the tree, so the second run starts from the same page.)
+FALLBACK_MIN_CHARS = 1000     # shorter than this: maybe only a teaser was found
+FALLBACK_PAGE_SHARE = 0.3     # under this share of the page's text: maybe the wrong part was found
+FALLBACK_WHOLE_PAGE = 0.9     # one block with this share: the page's whole text, dumped as a last resort
+# Counted by libxml2 (no Python strings for the page's thousands of text nodes).
+_CHARS = etree.XPath("string-length(normalize-space(.))")
+_PAGE_CHARS = etree.XPath("string-length(normalize-space(/html/body))")
+_NOT_SHOWN = etree.XPath("/html/body//script | /html/body//style | /html/body//noscript")
+_HAS_PARAGRAPH_TEXT = etree.XPath("boolean(.//p[normalize-space()])")
+# Page furniture the extractor normally drops; in its output it means the extraction went astray.
+_HAS_FURNITURE = etree.XPath("boolean(.//aside | .//nav | .//footer | .//form | .//button | .//iframe | .//svg | .//noscript)")
+
+
+def _extract(tree, url: str | None):
+    document = trafilatura.bare_extraction(tree, url=url, include_comments=False, fast=True)
+    if document is None or document.body is None or _doubtful(document.body, tree):
+        document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
+    return document
+
+
+def _doubtful(body, tree) -> bool:
+    chars = _CHARS(body)
+    if chars < FALLBACK_MIN_CHARS or not _HAS_PARAGRAPH_TEXT(body) or _HAS_FURNITURE(body):
+        return True
+    page_chars = _PAGE_CHARS(tree) - sum(_CHARS(element) for element in _NOT_SHOWN(tree))
+    if len(body) == 1 and chars > FALLBACK_WHOLE_PAGE * page_chars:
+        return True
+    return chars < FALLBACK_PAGE_SHARE * page_chars
+
+
+# trafilatura's parser options, but lxml.html's element classes looked up in C: lxml.html asks a
+# Python function for the class of every element object it makes (to give form fields their own
+# classes, which nothing here uses), and the extractor and the rules make thousands per page.
+_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                               remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+
+
+def parse_page(html: str | bytes):
+    """The page's tree (None when it is not HTML), decoded and repaired as trafilatura would."""
+    text = decode_file(html)
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree = _parse(text)
+    if (tree is None or len(tree) < 1) and isinstance(text, str):
+        tree = _parse(text.encode("utf-8", "surrogatepass"))
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+def _parse(text: str | bytes):
+    try:
+        return lxml.html.fromstring(text, parser=_PARSER)
+    except ValueError:  # a string that declares its encoding: lxml wants the bytes
+        return _parse(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else None
+    except etree.LxmlError:  # nothing parseable
+        return None
 
 
 def _page_language(tree) -> str | None:

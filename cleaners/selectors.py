@@ -95,20 +95,23 @@ class SelectorSet:
                 if compound.keys:
                     name, operator, value = compound.keys[0]
                     self.quick.setdefault(name, _Quick()).add(operator, value)
-        self.attribute_values = etree.XPath(" | ".join(f"//@{name}" for name in self.quick)) if self.quick else None
+        # one XPath per attribute: a union would make libxml2 sort all the values into document order
+        self.attribute_values = [(etree.XPath(f"//@{name}"), quick) for name, quick in self.quick.items()]
         tags = ["*" if tag is None else tag for tag in self.tags]
         self.tag_xpath = etree.XPath(" | ".join(f"//{tag}" for tag in sorted(tags))) if tags else None
 
     def matches(self, tree) -> list[tuple[object, object]]:
         """(rule, element) for every element some rule matches, in document order, first rule wins."""
-        # The tested attributes' values come out of lxml as strings (one XPath for all), each
-        # attribute's quick check tells which might match, and only their few elements are made
-        # Python objects and checked exactly.
+        # The tested attributes' values come out of lxml as strings, the quick check runs once per
+        # distinct value (pages repeat their classes), and only the few elements whose values
+        # might match are made Python objects and checked exactly.
         elements = {}
-        quick = self.quick
-        for value in self.attribute_values(tree) if self.attribute_values is not None else ():
-            if quick[value.attrname].might_match(value):
-                elements[value.getparent()] = None
+        for values_of, quick in self.attribute_values:
+            values = values_of(tree)
+            if not quick.exists:
+                wanted = {value for value in set(values) if quick.might_match(value)}
+                values = [value for value in values if value in wanted] if wanted else ()
+            elements.update(dict.fromkeys(value.getparent() for value in values))
         if self.tag_xpath is not None:
             elements.update(dict.fromkeys(self.tag_xpath(tree)))
         found = []
