@@ -9,8 +9,10 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE as NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from . import inbox
 from .pipeline import Options, process_batch
@@ -25,12 +27,15 @@ def list_inbox(inbox_path: str, store_url: str) -> list[inbox.Locator]:
     return inbox.scan(inbox_path, store_url)
 
 
-@task(retries=2, retry_delay_seconds=2)  # it reads the inbox and the store
+# The batch tasks neither cache nor hash their inputs, and the cleaned batch is passed to publishing
+# quoted: Prefect would otherwise hash and walk every article of every batch in the flow's process.
+# (Not the locators sent to Dask: a quoted argument reaches a Dask worker as a bare tuple.)
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)  # it reads the inbox and the store
 def clean_batch(locators: list[inbox.Locator], options: dict) -> dict:
     return process_batch(locators, Options(**options))
 
 
-@task(retries=3, retry_delay_seconds=[1, 5, 15])
+@task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def publish_batch(store_url: str, run_id: str, batch: dict) -> dict:
     Store(store_url).publish(run_id, batch)
     return {key: batch[key] for key in ("unchanged", "filtered", "categories", "rules")} | {
@@ -47,10 +52,13 @@ def make_task_runner(name: str):
     from prefect_dask import DaskTaskRunner
 
     if name == "dask":
-        # Workers must report to this run's Prefect API; without it each would start a server of its own.
-        from prefect.settings import PREFECT_API_URL
+        # Workers must report to this run's Prefect API, also when that is the temporary server a
+        # run without a configured server starts (its address is only known to this process's
+        # client): left to themselves, each worker would start a temporary server of its own,
+        # which costs each of them about 15 s of CPU and hides their task runs from this run's UI.
+        from prefect.client.orchestration import get_client
 
-        env = {"PREFECT_API_URL": PREFECT_API_URL.value()} if PREFECT_API_URL.value() else {}
+        env = {"PREFECT_API_URL": str(get_client(sync_client=True).api_url)}
         return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True, "env": env})
     if name.startswith(("tcp://", "dask://")):
         return DaskTaskRunner(address=name.replace("dask://", "tcp://", 1))
@@ -68,7 +76,7 @@ def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, b
     cleaning = []
 
     def publish(future) -> None:
-        counts = publish_batch(store_url, run_id, future.result())
+        counts = publish_batch(store_url, run_id, quote(future.result()))
         for key in ("read", "published", "unchanged", "filtered"):
             totals[key] += counts[key]
         totals["categories"].update(counts["categories"])

@@ -222,10 +222,11 @@ class Store:
                 # Take the write lock now (waiting for it, up to the busy timeout), not on the first write:
                 # a transaction that read first could not upgrade once another process has written.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            written, untouched = [], []
             # In id order: concurrent publishes lock rows in the same order and cannot deadlock.
-            for article in sorted(batch["published"], key=lambda a: a["id"]):
-                (written if self._upsert_article(conn, article, run_id, stamp, force) else untouched).append(article["id"])
+            ids = sorted(article["id"] for article in batch["published"])
+            changed = self._upsert_articles(conn, batch["published"], run_id, stamp, force)
+            written = [i for i in ids if i in changed]
+            untouched = [i for i in ids if i not in changed]
             taken: dict = {}
             for chunk in _chunks(untouched, 500):
                 for row in conn.execute(sa.select(articles.c.id, articles.c.run_id).where(articles.c.id.in_(chunk))):
@@ -257,11 +258,16 @@ class Store:
             _insert_ignore(conn, template_seen, batch.get("templates", []), ["source", "fingerprint", "article_id"])
         return taken
 
-    def _upsert_article(self, conn, article: dict, run_id: str, stamp: datetime, force: bool = False) -> bool:
-        """Insert or update one article; False when the row was left alone (same input and rules)."""
-        row = {**article, "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp}
-        insert = _dialect_insert(self.dialect)(articles).values(row)
-        changes = {c: insert.excluded[c] for c in row if c not in ("id", "created_at", "version")}
+    def _upsert_articles(self, conn, batch_articles: list[dict], run_id: str, stamp: datetime,
+                         force: bool = False) -> set[str]:
+        """Insert or update the articles in one statement; the ids of the rows written (an article
+        is left alone when its row holds the same input cleaned with the same rules)."""
+        if not batch_articles:
+            return set()
+        rows = [{**article, "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp}
+                for article in sorted(batch_articles, key=lambda a: a["id"])]
+        insert = _dialect_insert(self.dialect)(articles)
+        changes = {c: insert.excluded[c] for c in rows[0] if c not in ("id", "created_at", "version")}
         changes["version"] = articles.c.version + 1
         # The same input cleaned with the same rules is the same article: leave it (and its version)
         # alone, whether this is a retried publish of the same run or another run that published it at
@@ -270,9 +276,10 @@ class Store:
                        articles.c.rules_version == insert.excluded.rules_version)
         if force:
             same = sa.and_(same, articles.c.run_id == insert.excluded.run_id)
-        # RETURNING says whether a row was written (rowcount is -1 with psycopg for this statement).
+        # RETURNING says which rows were written (rowcount is -1 with psycopg for this statement).
+        # One statement for the batch: SQLAlchemy compiles it once and sends the rows in bulk.
         upsert = insert.on_conflict_do_update(index_elements=["id"], set_=changes, where=sa.not_(same))
-        return conn.execute(upsert.returning(articles.c.id)).first() is not None
+        return {row.id for row in conn.execute(upsert.returning(articles.c.id), rows)}
 
     # --- export --------------------------------------------------------------------------------
 

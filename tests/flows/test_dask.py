@@ -63,3 +63,20 @@ def test_dask_cluster_publishes_the_same_articles(dask_cluster, tmp_path):
         return {(row["id"], row["content_hash"], row["title"]) for row in Store(url).rows(articles)}
 
     assert published(on_dask) == published(on_threads)
+
+
+def test_local_cluster_reports_to_the_runs_own_temporary_server(tmp_path):
+    """A run with no Prefect server configured starts one temporary server; the local Dask workers
+    must report to it, not start one each (that cost each worker about 15 s of CPU and kept their
+    task runs out of the run's UI)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    store = f"sqlite:///{tmp_path / 'articles.db'}"
+    done = subprocess.run([sys.executable, "-m", "flows", "run", "--task-runner", "dask", "--batch-size", "5",
+                           "--store", store, "--json"], cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("Starting temporary server") == 1, done.stderr[-3000:]
+    finished = [line for line in done.stderr.splitlines() if "Task run 'clean_batch" in line and "Completed" in line]
+    assert len(finished) == 4  # 18 inputs in batches of 5, each reported back to the run's server
+    assert len(Store(store).rows(articles)) == 10
