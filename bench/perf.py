@@ -7,11 +7,15 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
          trafilatura's favor_recall extraction of the pages, keeping texts of 3-8 KB (UTF-8 bytes);
          target >= 1,000 articles/s.
   flow   an inbox of --articles (default 10,000) half HTML, half text (bench/make_inbox.py), run
-         through `python -m flows run` once per task runner, each in a fresh subprocess publishing
-         to a fresh SQLite file. Wall time is the subprocess's, start-up included (a 20-article run
-         shows that fixed cost). Peak memory is the peak of the summed RSS of the flow process and
-         all its children (Prefect's temporary server, Dask workers), sampled every 0.2 s; summing
-         RSS counts shared pages twice, so it errs high. The baseline is a plain single-process loop
+         through `python -m flows run` once per task runner and server mode, each in a fresh
+         subprocess publishing to a fresh SQLite file. Server modes (--servers): `temporary`, no
+         Prefect server configured, so the run starts a temporary one and its start-up is in the
+         wall time (an ad-hoc run on a laptop); `running`, a `prefect server start` launched before
+         the timing starts, as in production, where the server is always up. Wall time is the
+         subprocess's, start-up included (a 20-article run shows that fixed cost). Peak memory is
+         the peak of the summed RSS of the flow process and all its children (the temporary server,
+         Dask workers), plus the running server in that mode, sampled every 0.2 s; summing RSS
+         counts shared pages twice, so it errs high. The baseline is a plain single-process loop
          reading the same inbox and calling trafilatura.extract on its HTML inputs; text inputs
          count as free there (there is no trafilatura call for them), which makes the baseline the
          harder one to beat. Target: dask (2 workers) <= 0.7x the plain loop.
@@ -19,7 +23,8 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
 Prefect runs with PREFECT_HOME in the work dir, so runs neither share nor lock ~/.prefect.
 
 Usage: python bench/perf.py [PATHS...] [--limit N] [--articles N] [--huge] [--parts pages,text,flow]
-                            [--runners threads,dask] [--batch-size N] [--workdir DIR] [--keep] [--json OUT]
+                            [--runners threads,dask] [--servers temporary,running] [--batch-size N]
+                            [--workdir DIR] [--keep] [--json OUT]
 """
 from __future__ import annotations
 
@@ -28,12 +33,16 @@ import json
 import os
 import resource
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import trafilatura
@@ -122,6 +131,28 @@ def plain_loop(inbox: Path) -> float:
     return time.perf_counter() - start
 
 
+def pipeline_loop(inbox: Path, workdir: Path, batch_size: int) -> float:
+    """Seconds for the flow's own work without Prefect or Dask, in one process: list the inbox,
+    clean and validate each batch, publish it to a fresh SQLite store. What a second core has to
+    halve for the flow to beat the plain loop."""
+    sys.path.insert(0, str(ROOT))
+    from flows import inbox as inbox_module
+    from flows.pipeline import Options, process_batch
+    from flows.store import Store
+
+    store = workdir / "store-pipeline-loop.db"
+    store.unlink(missing_ok=True)
+    url = f"sqlite:///{store}"
+    start = time.perf_counter()
+    locators = inbox_module.scan(str(inbox), url)
+    for first in range(0, len(locators), batch_size):
+        Store(url).publish("pipeline-loop", process_batch(locators[first:first + batch_size], Options(store_url=url)))
+    seconds = time.perf_counter() - start
+    for leftover in workdir.glob(f"{store.name}*"):
+        leftover.unlink()
+    return seconds
+
+
 def tree_rss(proc) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
@@ -132,9 +163,44 @@ def tree_rss(proc) -> int:
     return total
 
 
-def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict) -> dict:
-    """One flow run in a fresh subprocess: wall seconds, peak memory, its summary (or its error)."""
-    tag = f"{inbox.stem}-{runner.replace(':', '').replace('/', '')}"
+@contextmanager
+def running_server(workdir: Path, env: dict):
+    """A Prefect server started as a team runs it (`prefect server start`); yields (process, env
+    for flows that use it). Stopped with SIGINT, as Prefect expects."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = f"http://127.0.0.1:{port}/api"
+    log = open(workdir / "prefect-server.log", "w")
+    proc = subprocess.Popen([PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the Prefect server did not start; see {log.name}")
+            time.sleep(0.5)
+        yield proc, {**env, "PREFECT_API_URL": api}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict, server=None) -> dict:
+    """One flow run in a fresh subprocess: wall seconds, peak memory, its summary (or its error).
+    `server`: the running Prefect server the flow uses, if any (its memory counts too)."""
+    mode = "running" if server else "temporary"
+    tag = f"{inbox.stem}-{runner.replace(':', '').replace('/', '')}-{mode}"
     store = workdir / f"store-{tag}.db"
     store.unlink(missing_ok=True)
     cmd = [PYTHON, "-m", "flows", "run", "--inbox", str(inbox), "--store", f"sqlite:///{store}",
@@ -144,15 +210,15 @@ def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict
     start = time.perf_counter()
     with open(out, "w") as o, open(err, "w") as e:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=o, stderr=e)
-        watched = psutil.Process(proc.pid) if psutil else None
+        watched = [psutil.Process(p.pid) for p in (proc, server) if p] if psutil else []
         while proc.poll() is None:
             if watched:
-                peak = max(peak, tree_rss(watched))
+                peak = max(peak, sum(tree_rss(p) for p in watched))
             time.sleep(0.2)
     wall = time.perf_counter() - start
     if not psutil:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    result = {"runner": runner, "command": " ".join(cmd), "wall_s": wall, "peak_mb": peak / 1e6,
+    result = {"runner": runner, "server": mode, "command": " ".join(cmd), "wall_s": wall, "peak_mb": peak / 1e6,
               "returncode": proc.returncode, "log": str(err)}
     stdout = out.read_text()
     try:  # the summary is the last JSON object printed; Prefect may print before it
@@ -167,7 +233,7 @@ def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict
 
 
 def flow_rows(run: dict, articles: int, label: str) -> list[dict]:
-    name = f"flow {run['runner']}{label}"
+    name = f"flow {run['runner']}, {run['server']} server{label}"
     if "summary" not in run:
         return [row(f"{name}: FAILED (exit {run['returncode']}, see report)", None, "", "", False)]
     s = run["summary"]
@@ -194,15 +260,22 @@ def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict]
     plain = plain_loop(inbox)
     rows += [row(f"plain trafilatura loop ({kinds['html']} html; text free)", plain, "s"),
              row("plain loop throughput", args.articles / plain, "articles/s")]
-    for runner in args.runners:
-        print(f"flow: {runner} on {args.articles} articles ...", file=sys.stderr)
-        run = run_flow(inbox, runner, workdir, args.batch_size, env)
-        runs.append(run)
-        rows += flow_rows(run, args.articles, "")
-        if "summary" in run:
-            ratio = run["wall_s"] / plain
-            target = "<= 0.7" if runner == "dask" else ""
-            rows.append(row(f"flow {runner} / plain loop", ratio, "x", target, ratio <= 0.7 if target else None))
+    print("pipeline without Prefect, one process ...", file=sys.stderr)
+    alone = pipeline_loop(inbox, workdir, args.batch_size)
+    rows += [row("pipeline without Prefect or Dask, one process (list, clean, validate, publish)", alone, "s"),
+             row("pipeline without Prefect or Dask / plain loop", alone / plain, "x")]
+    for mode in args.servers:
+        with running_server(workdir, env) if mode == "running" else _no_server(env) as (server, flow_env):
+            for runner in args.runners:
+                print(f"flow: {runner}, {mode} server, on {args.articles} articles ...", file=sys.stderr)
+                run = run_flow(inbox, runner, workdir, args.batch_size, flow_env, server)
+                runs.append(run)
+                rows += flow_rows(run, args.articles, "")
+                if "summary" in run:
+                    ratio = run["wall_s"] / plain
+                    target = "<= 0.7" if runner == "dask" else ""
+                    rows.append(row(f"flow {runner}, {mode} server / plain loop", ratio, "x", target,
+                                    ratio <= 0.7 if target else None))
     if not args.keep:
         inbox.unlink()
 
@@ -221,6 +294,11 @@ def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict]
     return rows, runs
 
 
+@contextmanager
+def _no_server(env: dict):
+    yield None, env
+
+
 # --- report
 
 def print_table(rows: list[dict]) -> None:
@@ -237,13 +315,18 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=10_000, help="articles in the flow inbox")
     ap.add_argument("--huge", action="store_true", help=f"also a {HUGE_ARTICLES:,}-article run for peak memory (long)")
     ap.add_argument("--parts", default="pages,text,flow", help="which parts to run")
-    ap.add_argument("--runners", default="threads,dask", help="task runners for the flow (threads, dask, tcp://...)")
+    ap.add_argument("--runners", default="dask", help="task runners for the flow (threads, dask, tcp://...)")
+    ap.add_argument("--servers", default="temporary,running",
+                    help="Prefect server modes: temporary (started by the run) and/or running (started first)")
     ap.add_argument("--batch-size", type=int, default=200)
     ap.add_argument("--workdir", type=Path, help="where inboxes, stores and logs go (default: a new dir in /tmp)")
     ap.add_argument("--keep", action="store_true", help="keep the generated inboxes")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     args.runners = [r for r in args.runners.split(",") if r]
+    args.servers = [m for m in args.servers.split(",") if m]
+    if set(args.servers) - {"temporary", "running"}:
+        ap.error("--servers takes temporary and/or running")
     parts = set(args.parts.split(","))
 
     began = time.perf_counter()
