@@ -59,9 +59,10 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 
 
 # trafilatura's full cascade checks every page against readability and jusText, which costs about
-# a third of its time and changes the result on about one page in twenty: those where its own
-# extraction came out short, without paragraphs, or still holding page furniture. So the fast
-# cascade runs first and the full one only when the fast result shows one of those signs.
+# a third of its time and changes the result on about one page in twenty: mostly those where its
+# own extraction came out short, covers a small part of the page (or, dumped as a last resort, all
+# of it), has no paragraphs or still holds page furniture. So the fast cascade runs first and the
+# full one only when the fast result shows one of those signs.
 # (trafilatura works on its own copy of the tree, so the second run starts from the same page.)
 FALLBACK_MIN_CHARS = 1000     # shorter than this: maybe only a teaser was found
 FALLBACK_PAGE_SHARE = 0.3     # under this share of the page's text: maybe the wrong part was found
