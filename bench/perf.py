@@ -172,8 +172,9 @@ def running_server(workdir: Path, env: dict):
         port = sock.getsockname()[1]
     api = f"http://127.0.0.1:{port}/api"
     log = open(workdir / "prefect-server.log", "w")
+    # SIGINT must reach the server even when this script runs as a background job (which ignores it)
     proc = subprocess.Popen([PYTHON, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=log)
+                            env=env, stdout=log, stderr=log, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.time() + 180
         while True:

@@ -264,8 +264,8 @@ class Store:
         is left alone when its row holds the same input cleaned with the same rules)."""
         if not batch_articles:
             return set()
-        rows = [{**article, "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp}
-                for article in sorted(batch_articles, key=lambda a: a["id"])]
+        by_id = {article["id"]: article for article in batch_articles}  # one row per id, as one by one: the last wins
+        rows = [{**by_id[i], "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp} for i in sorted(by_id)]
         insert = _dialect_insert(self.dialect)(articles)
         changes = {c: insert.excluded[c] for c in rows[0] if c not in ("id", "created_at", "version")}
         changes["version"] = articles.c.version + 1

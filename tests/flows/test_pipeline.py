@@ -64,6 +64,18 @@ def test_retried_publish_duplicates_nothing(store_url):
     assert {r["version"] for r in store.rows(articles)} == {1}
 
 
+def test_one_batch_holding_an_id_twice_publishes_it_once(store_url):
+    """The inbox reader never lets that happen; should it, the store keeps the last, as it did when
+    it wrote articles one by one (PostgreSQL refuses one statement that updates a row twice)."""
+    batch = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url))
+    first = batch["published"][0]
+    batch["published"].append({**first, "title": first["title"] + " (again)"})
+    Store(store_url).publish("run-1", batch)
+    rows = Store(store_url).rows(articles, id=first["id"])
+    assert len(rows) == 1 and rows[0]["title"] == first["title"] + " (again)"
+    assert Store(store_url).count(articles) == 10
+
+
 def test_force_recleans_and_moves_version(store_url):
     run_batch(store_url)
     batch = run_batch(store_url, force=True, article_ids=["002_65eea8b01307b085"])
