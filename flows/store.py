@@ -222,8 +222,7 @@ class Store:
                 # Take the write lock now (waiting for it, up to the busy timeout), not on the first write:
                 # a transaction that read first could not upgrade once another process has written.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            # In id order: concurrent publishes lock rows in the same order and cannot deadlock.
-            ids = sorted(article["id"] for article in batch["published"])
+            ids = sorted({article["id"] for article in batch["published"]})
             changed = self._upsert_articles(conn, batch["published"], run_id, stamp, force)
             written = [i for i in ids if i in changed]
             untouched = [i for i in ids if i not in changed]
@@ -265,6 +264,7 @@ class Store:
         if not batch_articles:
             return set()
         by_id = {article["id"]: article for article in batch_articles}  # one row per id, as one by one: the last wins
+        # In id order: concurrent publishes lock rows in the same order and cannot deadlock.
         rows = [{**by_id[i], "run_id": run_id, "version": 1, "created_at": stamp, "updated_at": stamp} for i in sorted(by_id)]
         insert = _dialect_insert(self.dialect)(articles)
         changes = {c: insert.excluded[c] for c in rows[0] if c not in ("id", "created_at", "version")}
