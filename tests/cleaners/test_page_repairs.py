@@ -1,0 +1,137 @@
+"""Pages are repaired before extraction: streamed parts put back in place, and an article whose
+wrapper is named like page furniture kept."""
+import pytest
+
+from cleaners import clean_html, html
+from cleaners.streamed import place_streamed_segments
+
+SENTENCES = [
+    "The council voted on Monday to repair the old bridge over the river before the summer.",
+    "Engineers found cracks in two of the supporting arches during the spring inspection.",
+    "Traffic will be diverted through the northern district while the work goes on.",
+    "The repairs are expected to cost about four million euros, paid from the city's reserves.",
+    "Residents asked for a temporary footbridge, which the council promised to consider.",
+    "Work on the western arch starts first, because its cracks are the deepest.",
+]
+ARTICLE_PARAGRAPHS = "".join(f"<p>{s} {s}</p>" for s in SENTENCES)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- React streaming: hidden segments at the end of the body belong in their holes
+
+def _streamed_page(holes_html: str, segments_html: str) -> str:
+    return (f"<html><head><title>Bridge repairs</title></head><body><header><a href='/'>Home</a></header>"
+            f"<main><h1>Bridge repairs</h1><article>{holes_html}</article></main><footer>© City News</footer>"
+            f"{segments_html}<script>$RC(\"B:0\",\"S:0\")</script></body></html>")
+
+
+def test_a_streamed_segment_moves_into_its_hole_in_reading_order():
+    page = _streamed_page(
+        f"<p>{SENTENCES[0]}</p><template id='B:0'></template><div>Loading paragraph...</div><p>{SENTENCES[2]}</p>",
+        f"<div hidden id='S:0'><p>{SENTENCES[1]}</p></div>")
+    tree = html.parse_page(page)
+    assert place_streamed_segments(tree) == 1
+    main_text = _words(tree.find(".//main").text_content())
+    assert main_text.index(SENTENCES[0]) < main_text.index(SENTENCES[1]) < main_text.index(SENTENCES[2])
+    assert not tree.xpath("//template") and not tree.xpath("//*[@hidden]")
+
+
+def test_segments_holding_further_holes_are_placed_too():
+    page = _streamed_page(
+        "<template id='B:0'></template>",
+        f"<div hidden id='S:0'><p>{SENTENCES[0]}</p><template id='P:1'></template></div>"
+        f"<div hidden id='S:1'><p>{SENTENCES[1]}</p></div>")
+    tree = html.parse_page(page)
+    assert place_streamed_segments(tree) == 2
+    main_text = _words(tree.find(".//main").text_content())
+    assert main_text.index(SENTENCES[0]) < main_text.index(SENTENCES[1])
+
+
+@pytest.mark.parametrize("case, body", [
+    ("a hole with no segment", "<main><template id='B:3'></template><p>text</p></main>"),
+    ("a hidden div that is no segment", "<main><p>text</p></main><div hidden id='menu'>Menu</div>"),
+    ("a segment holding its own hole", "<main><p>text</p></main><div hidden id='S:2'><template id='P:2'></template></div>"),
+])
+def test_pages_without_a_matching_pair_are_left_alone(case, body):
+    tree = html.parse_page(f"<html><body>{body}</body></html>")
+    before = html.etree.tostring(tree)
+    assert place_streamed_segments(tree) == 0, case
+    assert html.etree.tostring(tree) == before, case
+
+
+def test_clean_html_keeps_a_streamed_article_whole():
+    segments = "".join(f"<div hidden id='S:{i}'><p>{s} {s}</p></div>" for i, s in enumerate(SENTENCES[1:]))
+    holes = "".join(f"<template id='B:{i}'></template><div>Loading paragraph...</div>" for i in range(len(SENTENCES) - 1))
+    lead = f"<p>{SENTENCES[0]} {SENTENCES[0]}</p>" * 3  # the extractor takes the <article>
+    page = _streamed_page(lead + holes, segments)
+    text = clean_html(page).text
+    assert all(s in text for s in SENTENCES)
+    assert [text.index(s) for s in SENTENCES] == sorted(text.index(s) for s in SENTENCES)
+
+
+# --- wrappers the extractor would drop by name
+
+# Text outside the wrapper, about a third of the page: the extractor drops a part by name only
+# when enough text is left without it.
+OTHER_TEXT = "".join(f"<p>{s}</p>" for s in (
+    "The city also publishes its weekly events calendar on Fridays, with concerts and markets.",
+    "Opening hours of the town hall change in December because of the holidays and the fair.",
+    "The local football club won its third match in a row on Saturday in front of a full stadium."))
+
+
+def _page_with_wrapper(attributes: str, extra: str = "") -> str:
+    return (f"<html><head><title>Bridge repairs</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<h1>Bridge repairs</h1><div class='intro'>{OTHER_TEXT}</div>"
+            f"<div {attributes}>{ARTICLE_PARAGRAPHS}</div>{extra}"
+            f"<div class='comments'><div class='comment'><p>Great news, finally!</p></div></div></body></html>")
+
+
+@pytest.mark.parametrize("attributes", [
+    "class='commentOnSelection'",   # a "comment on selection" feature around the article
+    "class='page1-footer'",         # a layout block named footer
+])
+def test_an_article_wrapped_in_a_part_named_like_furniture_is_kept(attributes):
+    result = clean_html(_page_with_wrapper(attributes))
+    assert all(s in result.text for s in SENTENCES), attributes
+
+
+@pytest.mark.parametrize("attributes", [
+    "class='commentOnSelection'", "class='page1-footer'", "class='w-embed'", "style='display:none'",
+    "aria-hidden='true'", "class='teaser-text'", "id='comments-anchor'",
+])
+def test_a_wrapper_named_like_furniture_holding_the_article_is_a_suspect(attributes):
+    parts = html._misnamed_article_parts(html.parse_page(_page_with_wrapper(attributes)))
+    assert len(parts) == 1 and SENTENCES[0] in parts[0].text_content(), attributes
+
+
+def test_listicle_slides_count_together():
+    slides = "".join(f"<div class='listicle-slide'><h2>{i}. Arch</h2><p>{s} {s}</p></div>" for i, s in enumerate(SENTENCES))
+    tree = html.parse_page(f"<html><body><h1>Six things</h1><div class='intro'>{OTHER_TEXT}</div>{slides}</body></html>")
+    assert len(html._misnamed_article_parts(tree)) == len(SENTENCES)  # each alone is under the share
+
+
+def test_a_real_comment_section_is_no_suspect():
+    comments = "".join(f"<div class='comment'><p class='comment-text'>{s} {s}</p></div>" for s in SENTENCES)
+    page = (f"<html><body><h1>Bridge</h1><article><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p></article>"
+            f"<div id='comments'>{comments}</div></body></html>")
+    assert html._misnamed_article_parts(html.parse_page(page)) == []
+
+
+def test_a_small_part_named_like_furniture_is_no_suspect():
+    page = _page_with_wrapper("class='article'", extra="<div class='share-bar'><p>Share this</p></div>")
+    assert html._misnamed_article_parts(html.parse_page(page)) == []
+
+
+@pytest.mark.parametrize("attributes, renamed", [
+    ("class='commentOnSelection'", True),   # the extractor drops it: names off, extracted again
+    ("class='elementor-widget elementor-widget-theme-post-content'", False),  # kept anyway: untouched
+])
+def test_names_come_off_only_when_the_extraction_missed_the_suspects(attributes, renamed):
+    tree = html.parse_page(_page_with_wrapper(attributes))
+    assert html._misnamed_article_parts(tree), "the wrapper is a suspect either way"
+    document = html._extract_keeping_misnamed_article(tree, None)
+    assert bool(tree.xpath("//*[@data-cleaners-name]")) is renamed
+    assert SENTENCES[3] in html._BODY_TEXT(document.body)
