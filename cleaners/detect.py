@@ -19,6 +19,7 @@ HEURISTICS: dict[str, tuple[str, str]] = {
     "metadata.top-labels": ("metadata", "Short labels next to a dateline above the article are its category and tag line."),
     "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
     "related.link-list": ("related", "A list whose every item is one link to another article is a related-articles box."),
+    "metadata.title-repeat": ("metadata", "The headline repeated above the article (with or without the site's name) is the title, kept as such."),
     **{
         f"{category}.junk-cluster": (category, "A short line next to removed junk at the end of the article belongs to that junk.")
         for category in CATEGORIES
@@ -40,7 +41,7 @@ def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) ->
     half = len(blocks) / 2
     _apply(blocks, hits, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
            or rule.position == "tail" and index >= half)
-    _apply(blocks, hits, verdicts, range(_top_end(blocks, verdicts)), lambda rule, index: rule.position == "top")
+    _apply(blocks, hits, verdicts, _top_indexes(blocks, verdicts), lambda rule, index: rule.position == "top")
 
 
 def _apply(blocks: list[Block], hits: list, verdicts: Verdicts, indexes, wanted) -> None:
@@ -70,6 +71,21 @@ def _remove_section(blocks: list[Block], start: int, rule: Rule, verdicts: Verdi
         if blocks[index].kind == "heading" or (rule.item_max_words and blocks[index].words > rule.item_max_words):
             return
         verdicts.remove_block(index, rule.category, rule.id, rule.why)
+
+
+# News sites often put the byline or dateline under the lead paragraph rather than above it.
+MAX_LEAD_WORDS = 80
+MAX_UNDER_LEAD_WORDS = 8
+
+
+def _top_indexes(blocks: list[Block], verdicts: Verdicts) -> list[int]:
+    """The article's top, and the short line right under a lead paragraph at its end."""
+    end = _top_end(blocks, verdicts)
+    indexes = list(range(end))
+    under = end + 1
+    if under < len(blocks) and blocks[end].words <= MAX_LEAD_WORDS and blocks[under].words <= MAX_UNDER_LEAD_WORDS:
+        indexes.append(under)
+    return indexes
 
 
 def _top_end(blocks: list[Block], verdicts: Verdicts) -> int:
