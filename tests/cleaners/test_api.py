@@ -86,3 +86,23 @@ def test_library_imports_neither_prefect_nor_pandera():
     code = "import sys, cleaners; cleaners.clean_text('Titel\\n\\nEin Satz.'); print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'pandera', 'sqlalchemy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+LEAD = "Die Landesregierung will die Altersgrenze für Feuerwehrleute anheben, und die Gewerkschaften protestieren."
+BODY = "Betroffen sind etwa 16.000 Beamte in Nordrhein-Westfalen, sagte ein Sprecher des Ministeriums am Montag in Düsseldorf."
+
+
+@pytest.mark.parametrize("under_lead, removed", [
+    ("Von Nina Magoley", True),                     # the byline under the lead paragraph
+    ("Stand: 22.04.2024, 06:00 Uhr", True),         # the dateline there
+    ("Von Berlin aus fuhr die Delegation weiter nach Hamburg.", False),  # prose, not a byline
+])
+def test_byline_or_dateline_right_under_the_lead(under_lead, removed):
+    result = clean_text(f"{LEAD}\n\n{under_lead}\n\n{BODY}\n\n{BODY}", language="de")
+    assert (under_lead not in result.text) is removed
+    assert LEAD in result.text and BODY in result.text
+
+
+def test_a_byline_further_down_is_article_text():
+    text = f"{LEAD}\n\n{BODY}\n\nVon Nina Magoley\n\n{BODY}"
+    assert "Von Nina Magoley" in clean_text(text, language="de").text

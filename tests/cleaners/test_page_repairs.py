@@ -135,3 +135,29 @@ def test_names_come_off_only_when_the_extraction_missed_the_suspects(attributes,
     document = html._extract_keeping_misnamed_article(tree, None)
     assert bool(tree.xpath("//*[@data-cleaners-name]")) is renamed
     assert SENTENCES[3] in html._BODY_TEXT(document.body)
+
+
+# --- the headline above the article, and the byline under its lead
+
+@pytest.mark.parametrize("first_lines", [
+    ["Bridge repairs"],
+    ["Bridge repairs | City News"],
+    ["Bridge repairs – City News", "Bridge repairs"],
+])
+def test_headline_lines_above_the_article_are_recorded_as_the_title(first_lines):
+    heads = "".join(f"<p>{line}</p>" for line in first_lines)
+    page = (f"<html><head><title>Bridge repairs | City News</title><meta property='og:title' content='Bridge repairs'>"
+            f"</head><body><article>{heads}{ARTICLE_PARAGRAPHS}</article></body></html>")
+    result = clean_html(page)
+    assert result.title == "Bridge repairs"
+    assert result.text.startswith(SENTENCES[0])
+    repeats = [r.text for r in result.removals if r.rule_id == "metadata.title-repeat"]
+    assert repeats == first_lines
+
+
+def test_a_heading_that_only_starts_like_the_title_stays():
+    page = ("<html><head><meta property='og:title' content='Bridge repairs'></head><body><article>"
+            f"<h2>Bridge repairs: what changes for drivers</h2>{ARTICLE_PARAGRAPHS}</article></body></html>")
+    result = clean_html(page)
+    assert "Bridge repairs: what changes for drivers" in result.text
+    assert not [r for r in result.removals if r.rule_id == "metadata.title-repeat"]
