@@ -64,24 +64,38 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 
 
 # The headline is the result's title; at the top of the text it would be there twice. Pages repeat
-# it, sometimes with the site's name after a bar or dash ("Headline | Site"), as the <title> has.
+# it with the site's name after a bar or dash ("Headline | Site", as the <title> has), or with the
+# kicker run into it ("Kicker Headline" where the title says "Kicker: Headline"), or under a kicker
+# line of its own. Lines are compared by their words only, so punctuation does not matter.
 TITLE_REPEAT_ID = "metadata.title-repeat"
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—]{1,40}$")
+_WORDS = re.compile(r"\w+")
 MAX_TITLE_LINES = 3
+MAX_KICKER_WORDS = 4
 
 
 def _drop_title_lines(blocks: list[Block], title: str | None) -> tuple[list[Block], list[Removal]]:
     if not title:
         return blocks, []
-    wanted = {title.casefold(), _SITE_SUFFIX.sub("", title).casefold()}
-    removals = []
-    while blocks and len(removals) < MAX_TITLE_LINES:
-        text = blocks[0].text
-        if text.casefold() not in wanted and _SITE_SUFFIX.sub("", text).casefold() not in wanted:
+    wanted = {_words_key(title), _words_key(_SITE_SUFFIX.sub("", title))}
+
+    def is_title(text: str) -> bool:
+        return _words_key(text) in wanted or _words_key(_SITE_SUFFIX.sub("", text)) in wanted
+
+    end = 0
+    while end < min(len(blocks), MAX_TITLE_LINES):
+        if is_title(blocks[end].text):
+            end += 1
+        elif blocks[end].words <= MAX_KICKER_WORDS and end + 1 < len(blocks) and is_title(blocks[end + 1].text):
+            end += 2
+        else:
             break
-        removals.append(Removal("metadata", TITLE_REPEAT_ID, text, "element", -1, HEURISTICS[TITLE_REPEAT_ID][1]))
-        blocks = blocks[1:]
-    return blocks, removals
+    why = HEURISTICS[TITLE_REPEAT_ID][1]
+    return blocks[end:], [Removal("metadata", TITLE_REPEAT_ID, b.text, "element", -1, why) for b in blocks[:end]]
+
+
+def _words_key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.casefold()))
 
 
 # trafilatura's full cascade checks every page against readability and jusText, which costs about
@@ -381,15 +395,21 @@ def _lines(element) -> list[str]:
     def walk(node):
         if node.tag in _SEPARATING:
             parts.append("\n")
-        parts.append(node.text or "")
+        parts.append(_spaced(node.text))
         for child in node:
             walk(child)
             if child.tag in _SEPARATING:
                 parts.append("\n")
-            parts.append(child.tail or "")
+            parts.append(_spaced(child.tail))
 
     walk(element)
     return [line for line in (" ".join(piece.split()) for piece in "".join(parts).split("\n")) if line]
+
+
+def _spaced(text: str | None) -> str:
+    """A text node's newlines are the page source's line wrapping, not line breaks: those are
+    elements (<lb/> and block boundaries). The extractor's fallbacks keep the source's wrapping."""
+    return text.replace("\n", " ") if text else ""
 
 
 def _normalize_blocks(blocks: list[Block]) -> list[Block]:

@@ -161,3 +161,22 @@ def test_a_heading_that_only_starts_like_the_title_stays():
     result = clean_html(page)
     assert "Bridge repairs: what changes for drivers" in result.text
     assert not [r for r in result.removals if r.rule_id == "metadata.title-repeat"]
+
+
+@pytest.mark.parametrize("first_lines, title", [
+    (["Bridge works Repairs start on Monday"], "Bridge works: Repairs start on Monday"),  # kicker run into it
+    (["Traffic", "Repairs start on Monday"], "Repairs start on Monday | City News"),      # kicker line above it
+])
+def test_headline_with_its_kicker_is_recorded_as_the_title(first_lines, title):
+    heads = "".join(f"<p>{line}</p>" for line in first_lines)
+    page = (f"<html><head><title>{title}</title></head><body><article>{heads}{ARTICLE_PARAGRAPHS}</article></body></html>")
+    result = clean_html(page)
+    assert result.text.startswith(SENTENCES[0])
+    assert [r.text for r in result.removals if r.rule_id == "metadata.title-repeat"] == first_lines
+
+
+def test_a_short_first_line_before_prose_is_no_kicker():
+    page = ("<html><head><title>Repairs start on Monday</title></head><body><article><p>Traffic</p>"
+            f"{ARTICLE_PARAGRAPHS}</article></body></html>")
+    result = clean_html(page)
+    assert not [r for r in result.removals if r.rule_id == "metadata.title-repeat"]
