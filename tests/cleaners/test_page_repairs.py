@@ -132,7 +132,7 @@ def test_a_small_part_named_like_furniture_is_no_suspect():
 def test_names_come_off_only_when_the_extraction_missed_the_suspects(attributes, renamed):
     tree = html.parse_page(_page_with_wrapper(attributes))
     assert html._misnamed_article_parts(tree), "the wrapper is a suspect either way"
-    document = html._extract_keeping_misnamed_article(tree, None)
+    document = html._extract_article(tree, None)
     assert bool(tree.xpath("//*[@data-cleaners-name]")) is renamed
     assert SENTENCES[3] in html._BODY_TEXT(document.body)
 
@@ -180,3 +180,31 @@ def test_a_short_first_line_before_prose_is_no_kicker():
             f"{ARTICLE_PARAGRAPHS}</article></body></html>")
     result = clean_html(page)
     assert not [r for r in result.removals if r.rule_id == "metadata.title-repeat"]
+
+
+# --- the extractor's recall mode, asked when the result lacks most of the page's paragraphs
+
+class _Document:
+    def __init__(self, body_xml: str):
+        self.body = html.etree.fromstring(f"<body>{body_xml}</body>")
+
+
+@pytest.mark.parametrize("first_result, recall_asked", [
+    ("<p>Only a teaser line.</p>", True),                              # most paragraphs missing
+    ("".join(f"<p>{s} {s}</p>" for s in SENTENCES), False),            # the article: nothing to ask
+])
+def test_recall_mode_is_asked_only_when_most_paragraph_text_is_missing(monkeypatch, first_result, recall_asked):
+    import trafilatura
+    asked = []
+    original = trafilatura.bare_extraction
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs.get("favor_recall", False))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first_result))
+    monkeypatch.setattr(trafilatura, "bare_extraction", recording)
+    tree = html.parse_page(f"<html><body><article>{ARTICLE_PARAGRAPHS}</article></body></html>")
+    document = html._extract_article(tree, None)
+    assert (True in asked) is recall_asked
+    assert SENTENCES[3] in html._BODY_TEXT(document.body)
