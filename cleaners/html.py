@@ -72,6 +72,8 @@ _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—]{1,40}$")
 _WORDS = re.compile(r"\w+")
 MAX_TITLE_LINES = 3
 MAX_KICKER_WORDS = 4
+MAX_KICKER_CHARS = 40
+MIN_KICKED_TITLE = 20  # a title this short could end an ordinary line
 
 
 def _drop_title_lines(blocks: list[Block], title: str | None) -> tuple[list[Block], list[Removal]]:
@@ -80,7 +82,10 @@ def _drop_title_lines(blocks: list[Block], title: str | None) -> tuple[list[Bloc
     wanted = {_words_key(title), _words_key(_SITE_SUFFIX.sub("", title))}
 
     def is_title(text: str) -> bool:
-        return _words_key(text) in wanted or _words_key(_SITE_SUFFIX.sub("", text)) in wanted
+        key = _words_key(text)
+        # the headline itself, or with a short kicker of letters glued before it ("KommissionVerfahren: ...")
+        return any(key == t or len(t) >= MIN_KICKED_TITLE and key.endswith(t) and _is_kicker(key[:-len(t)])
+                   for t in wanted) or _words_key(_SITE_SUFFIX.sub("", text)) in wanted
 
     end = 0
     while end < min(len(blocks), MAX_TITLE_LINES):
@@ -94,8 +99,14 @@ def _drop_title_lines(blocks: list[Block], title: str | None) -> tuple[list[Bloc
     return blocks[end:], [Removal("metadata", TITLE_REPEAT_ID, b.text, "element", -1, why) for b in blocks[:end]]
 
 
+def _is_kicker(prefix: str) -> bool:
+    """A few words in a Latin script: not a dateline ("... 24日电 题："), not a sentence."""
+    return len(prefix) <= MAX_KICKER_CHARS and all(ch.isalpha() and ord(ch) < 0x250 for ch in prefix)
+
+
 def _words_key(text: str) -> str:
-    return " ".join(_WORDS.findall(text.casefold()))
+    """The text's letters and digits only: spaces and punctuation differ between the copies."""
+    return "".join(_WORDS.findall(text.casefold()))
 
 
 # trafilatura's full cascade checks every page against readability and jusText, which costs about

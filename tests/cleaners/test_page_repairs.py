@@ -208,3 +208,11 @@ def test_recall_mode_is_asked_only_when_most_paragraph_text_is_missing(monkeypat
     document = html._extract_article(tree, None)
     assert (True in asked) is recall_asked
     assert SENTENCES[3] in html._BODY_TEXT(document.body)
+
+
+def test_a_kicker_glued_to_the_headline_is_part_of_the_title_line():
+    page = ("<html><head><title>Repairs on the old bridge start on Monday</title></head><body><article>"
+            f"<p>Traffic newsRepairs on the old bridge start on Monday</p>{ARTICLE_PARAGRAPHS}</article></body></html>")
+    result = clean_html(page)
+    assert [r.text for r in result.removals if r.rule_id == "metadata.title-repeat"] == [
+        "Traffic newsRepairs on the old bridge start on Monday"]
