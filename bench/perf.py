@@ -19,7 +19,10 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
          reading the same inbox and calling trafilatura.extract on its HTML inputs; text inputs
          count as free there (there is no trafilatura call for them), which makes the baseline the
          harder one to beat. Target: dask (2 workers) <= 0.7x the plain loop.
-  --huge the same flow (dask) on 100,000 articles for peak memory; target < 1.5 GB (1,500 MB).
+         Summed PSS (psutil memory_full_info().pss: a shared page counts once, split among its
+         processes) is reported next to it, and a per-process breakdown at the peaks.
+  --huge the flow on 100,000 articles for peak memory (--huge-runners, default threads: the flow's
+         default); target < 1.5 GB (1,500 MB). With --articles 0 only this run is made.
 Prefect runs with PREFECT_HOME in the work dir, so runs neither share nor lock ~/.prefect.
 
 Usage: python bench/perf.py [PATHS...] [--limit N] [--articles N] [--huge] [--parts pages,text,flow]
@@ -163,6 +166,47 @@ def tree_rss(proc) -> int:
     return total
 
 
+def process_label(p) -> str:
+    """What a process of the flow's tree is, from its command line (for the per-process breakdown)."""
+    try:
+        cmd = " ".join(p.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return "gone"
+    if "flows run" in cmd:
+        return "flow"
+    if "uvicorn" in cmd and "prefect" in cmd:
+        return "prefect server (temporary)"
+    if "prefect server start" in cmd or "prefect.server" in cmd:
+        return "prefect server"
+    if "resource_tracker" in cmd:
+        return "multiprocessing resource tracker"
+    if "forkserver" in cmd:
+        return "multiprocessing forkserver"
+    if "multiprocessing" in cmd:
+        return "dask worker"
+    return cmd[:60]
+
+
+def tree_memory(procs) -> dict[int, tuple[str, int, int]]:
+    """pid -> (label, RSS, PSS) for every process of the trees rooted at `procs`. PSS (proportional
+    set size) counts a page shared by n processes as 1/n in each, so the sum of PSS is what the
+    tree really holds; the sum of RSS counts shared pages (the interpreter, libraries, pages a
+    forked child still shares with its parent) once per process and errs high."""
+    out = {}
+    for root in procs:
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for p in tree:
+            try:
+                info = p.memory_full_info()
+                out[p.pid] = (process_label(p), info.rss, getattr(info, "pss", info.rss))
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                pass  # a child that just ended
+    return out
+
+
 @contextmanager
 def running_server(workdir: Path, env: dict):
     """A Prefect server started as a team runs it (`prefect server start`); yields (process, env
@@ -207,20 +251,39 @@ def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict
     cmd = [PYTHON, "-m", "flows", "run", "--inbox", str(inbox), "--store", f"sqlite:///{store}",
            "--task-runner", runner, "--batch-size", str(batch_size), "--json"]
     out, err = workdir / f"{tag}.out", workdir / f"{tag}.err"
-    peak = 0
+    peak = peak_pss = 0
+    at_peak: dict = {}  # the per-process breakdown at the sample where the summed RSS peaked
+    at_peak_pss: dict = {}  # ... and where the summed PSS peaked
+    own_peaks: dict = {}  # pid -> (label, its own peak RSS, its own peak PSS)
+    timeline: list = []  # (seconds, summed RSS MB, summed PSS MB)
     start = time.perf_counter()
     with open(out, "w") as o, open(err, "w") as e:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=o, stderr=e)
         watched = [psutil.Process(p.pid) for p in (proc, server) if p] if psutil else []
         while proc.poll() is None:
             if watched:
-                peak = max(peak, sum(tree_rss(p) for p in watched))
+                sample = tree_memory(watched)
+                rss, pss = sum(v[1] for v in sample.values()), sum(v[2] for v in sample.values())
+                if rss > peak:
+                    peak, at_peak = rss, sample
+                if pss > peak_pss:
+                    peak_pss, at_peak_pss = pss, sample
+                for pid, (label, r, q) in sample.items():
+                    first, r0, q0 = own_peaks.get(pid, (label, 0, 0))
+                    own_peaks[pid] = (first if first != "gone" else label, max(r, r0), max(q, q0))
+                if time.perf_counter() - start >= 5 * len(timeline):  # every 5 s: is memory flat or growing?
+                    timeline.append((round(time.perf_counter() - start), round(rss / 1e6), round(pss / 1e6)))
             time.sleep(0.2)
     wall = time.perf_counter() - start
     if not psutil:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     result = {"runner": runner, "server": mode, "command": " ".join(cmd), "wall_s": wall, "peak_mb": peak / 1e6,
-              "returncode": proc.returncode, "log": str(err)}
+              "peak_pss_mb": peak_pss / 1e6 if psutil else None, "returncode": proc.returncode, "log": str(err),
+              "processes": [{"pid": pid, "process": label, "rss_mb_at_peak": at_peak.get(pid, (0, 0, 0))[1] / 1e6,
+                             "pss_mb_at_peak": at_peak_pss.get(pid, (0, 0, 0))[2] / 1e6,
+                             "own_peak_rss_mb": r / 1e6, "own_peak_pss_mb": q / 1e6}
+                            for pid, (label, r, q) in sorted(own_peaks.items(), key=lambda kv: -kv[1][1])],
+              "timeline": timeline}
     stdout = out.read_text()
     try:  # the summary is the last JSON object printed; Prefect may print before it
         result["summary"] = summary = json.loads(stdout[stdout.rfind("\n{") + 1:] if "\n{" in stdout else stdout)
@@ -241,7 +304,9 @@ def flow_rows(run: dict, articles: int, label: str) -> list[dict]:
     counts = f"{s['published']} published, {s['quarantined']} quarantined, {s['unchanged']} unchanged"
     return [row(f"{name} wall ({counts})", run["wall_s"], "s"),
             row(f"{name} throughput", articles / run["wall_s"], "articles/s"),
-            row(f"{name} peak memory (process tree RSS)", run["peak_mb"], "MB")]
+            row(f"{name} peak memory (process tree RSS)", run["peak_mb"], "MB"),
+            *([row(f"{name} peak memory (process tree PSS: shared pages once)", run["peak_pss_mb"], "MB")]
+              if run.get("peak_pss_mb") is not None else [])]
 
 
 def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict], list[dict]]:
@@ -254,42 +319,46 @@ def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict]
     rows.append(row("flow threads, 20 articles: fixed cost (start-up)" + ("" if "summary" in run else " FAILED"),
                     run["wall_s"], "s"))
 
-    inbox = workdir / f"inbox-{args.articles}.jsonl"
-    kinds = write_inbox(inbox, pages, texts, args.articles)
-    mb = inbox.stat().st_size / 1e6
-    print(f"inbox: {kinds['html']} html + {kinds['text']} text from {len(pages)} pages, {mb:.0f} MB", file=sys.stderr)
-    plain = plain_loop(inbox)
-    rows += [row(f"plain trafilatura loop ({kinds['html']} html; text free)", plain, "s"),
-             row("plain loop throughput", args.articles / plain, "articles/s")]
-    print("pipeline without Prefect, one process ...", file=sys.stderr)
-    alone = pipeline_loop(inbox, workdir, args.batch_size)
-    rows += [row("pipeline without Prefect or Dask, one process (list, clean, validate, publish)", alone, "s"),
-             row("pipeline without Prefect or Dask / plain loop", alone / plain, "x")]
-    for mode in args.servers:
-        with running_server(workdir, env) if mode == "running" else _no_server(env) as (server, flow_env):
-            for runner in args.runners:
-                print(f"flow: {runner}, {mode} server, on {args.articles} articles ...", file=sys.stderr)
-                run = run_flow(inbox, runner, workdir, args.batch_size, flow_env, server)
-                runs.append(run)
-                rows += flow_rows(run, args.articles, "")
-                if "summary" in run:
-                    ratio = run["wall_s"] / plain
-                    target = "<= 0.7" if runner == "dask" else ""
-                    rows.append(row(f"flow {runner}, {mode} server / plain loop", ratio, "x", target,
-                                    ratio <= 0.7 if target else None))
-    if not args.keep:
-        inbox.unlink()
+    if args.articles:
+        inbox = workdir / f"inbox-{args.articles}.jsonl"
+        kinds = write_inbox(inbox, pages, texts, args.articles)
+        mb = inbox.stat().st_size / 1e6
+        print(f"inbox: {kinds['html']} html + {kinds['text']} text from {len(pages)} pages, {mb:.0f} MB", file=sys.stderr)
+        plain = plain_loop(inbox)
+        rows += [row(f"plain trafilatura loop ({kinds['html']} html; text free)", plain, "s"),
+                 row("plain loop throughput", args.articles / plain, "articles/s")]
+        print("pipeline without Prefect, one process ...", file=sys.stderr)
+        alone = pipeline_loop(inbox, workdir, args.batch_size)
+        rows += [row("pipeline without Prefect or Dask, one process (list, clean, validate, publish)", alone, "s"),
+                 row("pipeline without Prefect or Dask / plain loop", alone / plain, "x")]
+        for mode in args.servers:
+            with running_server(workdir, env) if mode == "running" else _no_server(env) as (server, flow_env):
+                for runner in args.runners:
+                    print(f"flow: {runner}, {mode} server, on {args.articles} articles ...", file=sys.stderr)
+                    run = run_flow(inbox, runner, workdir, args.batch_size, flow_env, server)
+                    runs.append(run)
+                    rows += flow_rows(run, args.articles, "")
+                    if "summary" in run:
+                        ratio = run["wall_s"] / plain
+                        target = "<= 0.7" if runner == "dask" else ""
+                        rows.append(row(f"flow {runner}, {mode} server / plain loop", ratio, "x", target,
+                                        ratio <= 0.7 if target else None))
+        if not args.keep:
+            inbox.unlink()
 
     if args.huge:
         huge = workdir / f"inbox-{HUGE_ARTICLES}.jsonl"
         write_inbox(huge, pages, texts, HUGE_ARTICLES)
-        print(f"flow: dask on {HUGE_ARTICLES} articles ...", file=sys.stderr)
-        run = run_flow(huge, "dask", workdir, args.batch_size, env)
-        runs.append(run)
-        rows += flow_rows(run, HUGE_ARTICLES, f", {HUGE_ARTICLES:,} articles")
-        if "summary" in run:
-            rows.append(row(f"flow dask peak memory, {HUGE_ARTICLES:,} articles", run["peak_mb"], "MB",
-                            "< 1500", run["peak_mb"] < 1500))
+        for runner in args.huge_runners:
+            print(f"flow: {runner} on {HUGE_ARTICLES} articles ...", file=sys.stderr)
+            run = run_flow(huge, runner, workdir, args.batch_size, env)
+            runs.append(run)
+            rows += flow_rows(run, HUGE_ARTICLES, f" {runner}, {HUGE_ARTICLES:,} articles")
+            if "summary" in run:
+                rows.append(row(f"flow {runner} peak memory, {HUGE_ARTICLES:,} articles", run["peak_mb"], "MB",
+                                "< 1500", run["peak_mb"] < 1500))
+                if run.get("peak_pss_mb") is not None:
+                    rows.append(row(f"flow {runner} peak memory (PSS), {HUGE_ARTICLES:,} articles", run["peak_pss_mb"], "MB"))
         if not args.keep:
             huge.unlink()
     return rows, runs
@@ -313,8 +382,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", type=Path, default=DEFAULT_PATHS, help="gzipped JSONL bench sets")
     ap.add_argument("--limit", type=int, help="pages per set (quick runs; also the pages inboxes are built from)")
-    ap.add_argument("--articles", type=int, default=10_000, help="articles in the flow inbox")
+    ap.add_argument("--articles", type=int, default=10_000, help="articles in the flow inbox (0: skip those runs)")
     ap.add_argument("--huge", action="store_true", help=f"also a {HUGE_ARTICLES:,}-article run for peak memory (long)")
+    ap.add_argument("--huge-runners", default="threads", help="task runners for the --huge run (threads, the default runner; dask)")
     ap.add_argument("--parts", default="pages,text,flow", help="which parts to run")
     ap.add_argument("--runners", default="dask", help="task runners for the flow (threads, dask, tcp://...)")
     ap.add_argument("--servers", default="temporary,running",
@@ -326,6 +396,7 @@ def main() -> int:
     args = ap.parse_args()
     args.runners = [r for r in args.runners.split(",") if r]
     args.servers = [m for m in args.servers.split(",") if m]
+    args.huge_runners = [r for r in args.huge_runners.split(",") if r]
     if set(args.servers) - {"temporary", "running"}:
         ap.error("--servers takes temporary and/or running")
     parts = set(args.parts.split(","))
@@ -354,6 +425,10 @@ def main() -> int:
     print_table(rows)
     for run in runs:
         print(f"\n$ {run['command']}" + (f"\n  error (exit {run['returncode']}):\n{run['error']}" if "error" in run else ""))
+        for p in run.get("processes", []):  # who held the memory when the sums peaked
+            if p["own_peak_rss_mb"] >= 5:
+                print(f"  {p['process']:<34} RSS at peak {p['rss_mb_at_peak']:7,.0f} MB   PSS at peak {p['pss_mb_at_peak']:7,.0f} MB"
+                      f"   (own peaks: RSS {p['own_peak_rss_mb']:,.0f}, PSS {p['own_peak_pss_mb']:,.0f})")
     if workdir:
         print(f"\nwork dir (logs): {workdir}")
     print(f"total {time.perf_counter() - began:.0f} s")

@@ -13,12 +13,13 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from cleaners import CleaningError, clean_html, clean_text, limits, load_rules, rule_catalogue
+from cleaners import CleaningError, clean_html, clean_text, limits, rule_catalogue
 from cleaners.source import registered_domain
 from schemas import RawArticle, clean_article_schema, failures_by_id, removal_schema
 from schemas.models import MAX_ID_CHARS, content_hash
 
 from . import inbox
+from .options import Options
 from .store import Store
 from .templates import apply_template_memory
 
@@ -35,25 +36,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MARKUP = re.compile(r"<[a-zA-Z/!?][^<>]*>|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
-
-
-@dataclass
-class Options:
-    store_url: str | None = None
-    rules_dir: str | None = None
-    force: bool = False
-    source: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    article_ids: list[str] | None = None
-
-    @property
-    def filtering(self) -> bool:
-        return bool(self.source or self.since or self.until or self.article_ids)
-
-    @property
-    def rules(self):
-        return load_rules(self.rules_dir)
 
 
 @dataclass
