@@ -66,7 +66,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 # The headline is the result's title; at the top of the text it would be there twice. Pages repeat
 # it with the site's name after a bar or dash ("Headline | Site", as the <title> has), or with the
 # kicker run into it ("Kicker Headline" where the title says "Kicker: Headline"), or under a kicker
-# line of its own. Lines are compared by their words only, so punctuation does not matter.
+# line of its own. Lines are compared by their letters and digits only: spacing and punctuation differ.
 TITLE_REPEAT_ID = "metadata.title-repeat"
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—]{1,40}$")
 _WORDS = re.compile(r"\w+")
@@ -235,7 +235,7 @@ def _extract_article(tree, url: str | None):
     paragraph_chars = _paragraph_chars(tree)
     if _share_of(document, paragraph_chars) >= SUSPECT_BELOW_SHARE:
         return document  # most pages: finding the suspects costs a quarter of a page's cleaning
-    suspects = _misnamed_article_parts(tree)
+    suspects = _misnamed_article_parts(tree, paragraph_chars)
     if suspects and _mostly_missing(suspects, document):
         for element in suspects:
             names = [f"{name}={element.get(name)}" for name in _NAME_ATTRIBUTES if element.get(name) is not None]
@@ -262,7 +262,7 @@ def _longer(document, retry):
     return document
 
 
-def _misnamed_article_parts(tree) -> list:
+def _misnamed_article_parts(tree, paragraph_chars: int | None = None) -> list:
     found = dict.fromkeys(element for expression in _DROPPED_BY_NAME for element in expression(tree))
     if not found:
         return []
@@ -270,7 +270,7 @@ def _misnamed_article_parts(tree) -> list:
     for element in found:
         if not any(ancestor in found for ancestor in element.iterancestors()):
             groups.setdefault((element.tag, element.get("class")), []).append(element)
-    total = _paragraph_chars(tree) or 1
+    total = (_paragraph_chars(tree) if paragraph_chars is None else paragraph_chars) or 1
     return [element for elements in groups.values()
             if sum(map(_paragraph_chars, elements)) > MAX_PRUNE_SHARE * total
             and not any(_HOLDS_COMMENT(element) for element in elements)
