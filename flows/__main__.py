@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+# A run without a configured server starts a temporary one and gives it 20 s to answer; on a busy
+# machine (seen here with two other runs going) that is too short and the run fails before it starts.
+# Set before Prefect is imported; an explicit setting still wins.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def main(argv: list[str] | None = None) -> int:
