@@ -18,7 +18,7 @@ from .verdicts import Verdicts, is_substantial
 HEURISTICS: dict[str, tuple[str, str]] = {
     "metadata.top-labels": ("metadata", "Short labels next to a dateline above the article are its category and tag line."),
     "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
-    "related.link-list": ("related", "A list whose every item is one link to another article is a related-articles box."),
+    "related.link-list": ("related", "A list whose every item is one link to another article (or a linked headline over a short subline) is a related-articles box."),
     "metadata.title-repeat": ("metadata", "The headline repeated above the article (with the site's name, or under its kicker line) is the title, kept as such."),
     **{
         f"{category}.junk-cluster": (category, "A short line next to removed junk at the end of the article belongs to that junk.")

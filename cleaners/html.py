@@ -340,7 +340,7 @@ def _prune_link_lists(tree) -> list[Removal]:
         if len(items) < 2 or not _attached(element, tree):
             continue
         texts = [" ".join(item.text_content().split()) for item in items]
-        if any(not _is_headline_link(item, text) for item, text in zip(items, texts)):
+        if any(not (_is_headline_link(item, text) or _is_teaser_card(item, text)) for item, text in zip(items, texts)):
             continue
         if sum(len(t.split()) for t in texts) / len(texts) < 4:  # menus and tag lists, not headlines
             continue
@@ -359,6 +359,20 @@ def _is_headline_link(item, text: str) -> bool:
     linked = sum(len(a.text_content().split()) for a in links)
     unlinked = len(text.split()) - linked
     return linked >= 2 and unlinked <= 4  # a kicker ("Kaffee:") before the linked headline is fine
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+MAX_TEASER_SUBLINE_WORDS = 40
+
+
+def _is_teaser_card(item, text: str) -> bool:
+    """A teaser card: one linked headline (a heading element) over a short subline or date."""
+    headings = [h for h in item.iter(*_HEADINGS) if h.find(".//a[@href]") is not None]
+    if len(headings) != 1:
+        return False
+    heading_words = len(headings[0].text_content().split())
+    linked = sum(len(a.text_content().split()) for a in headings[0].iter("a"))
+    return linked >= 2 and linked >= 0.8 * heading_words and len(text.split()) - heading_words <= MAX_TEASER_SUBLINE_WORDS
 
 
 def _attached(element, tree) -> bool:
