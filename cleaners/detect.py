@@ -31,6 +31,13 @@ _NAME = re.compile(r"^(?P<first>[A-ZÄÖÜ][a-zäöüß'’-]+)(?: (?:von|van|de
 _BIO_VERB = re.compile(
     r"^\s*(?:ist|war|arbeitet|schreibt|berichtet|studierte|hat|is|was|has|writes|covers|works|joined|studied)\b", re.I
 )
+# A product or topic under its own heading reads the same ("Apache Spark" / "Apache Spark is a
+# unified engine ..."): a biography names the person's writing, editing or reporting.
+_BIO_ROLE = re.compile(
+    r"\b(?:reporter|journalist|writer|editor|correspondent|columnist|contributor|author|blogger|podcaster|"
+    r"co-?host|redakteur|journalistin|autorin|korrespondent|kolumnist|volontär|moderator|"
+    r"writes|writing|covers|covering|schreib|berichte)", re.I
+)
 
 
 def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) -> None:
@@ -124,7 +131,7 @@ def name_then_bio(blocks: list[Block], verdicts: Verdicts) -> str | None:
         if not match or verdicts.is_removed(index) or blocks[index + 1].words > 120:
             continue
         for lead in (name, match["first"]):
-            if bio.startswith(lead) and _BIO_VERB.match(bio[len(lead):]):
+            if bio.startswith(lead) and _BIO_VERB.match(bio[len(lead):]) and _BIO_ROLE.search(bio):
                 verdicts.remove_block(index, "author_bio", "author_bio.name-then-bio", why)
                 verdicts.remove_block(index + 1, "author_bio", "author_bio.name-then-bio", why)
                 return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -19,6 +20,7 @@ from .model import Block, Metadata, Removal
 from .normalize import normalize_inline, normalize_text
 from .page_meta import page_metadata
 from .rules import RuleSet
+from .source import registered_domain
 from .streamed import place_streamed_segments
 
 # Never prune an element that holds this share of the page's paragraph text: it is the article.
@@ -48,7 +50,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     etree.strip_elements(tree, "template", with_tail=False)
     language = language or _page_language(tree)
     article_rules = ruleset.for_article(language, source)
-    pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree) + _prune_by_text(tree, article_rules)
+    pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree, source) + _prune_by_text(tree, article_rules)
     title, metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
     document = _extract_article(tree, url)
     if document is None or document.body is None:
@@ -332,8 +334,10 @@ _BATCH = 500
 _LISTS = etree.XPath("//ul[not(ancestor::nav or ancestor::header or ancestor::footer)] | //ol[not(ancestor::nav or ancestor::header or ancestor::footer)]")
 
 
-def _prune_link_lists(tree) -> list[Removal]:
-    """Drop lists of headline links (teaser boxes placed inside or under the article)."""
+def _prune_link_lists(tree, source: str | None = None) -> list[Removal]:
+    """Drop lists of headline links (teaser boxes placed inside or under the article). A list
+    whose links mostly lead to other sites is kept: that is a changelog, a reading list or a
+    product list the article gives, where a teaser box links to the site's own articles."""
     removals: list[Removal] = []
     for element in _LISTS(tree):
         items = [child for child in element if child.tag == "li"]
@@ -343,6 +347,8 @@ def _prune_link_lists(tree) -> list[Removal]:
         if any(not (_is_headline_link(item, text) or _is_teaser_card(item, text)) for item, text in zip(items, texts)):
             continue
         if sum(len(t.split()) for t in texts) / len(texts) < 4:  # menus and tag lists, not headlines
+            continue
+        if source and _mostly_elsewhere(items, source):
             continue
         removals.append(Removal("related", "related.link-list", normalize_inline(" | ".join(texts)), "element", -1, HEURISTICS["related.link-list"][1]))
         element.drop_tree()
@@ -359,6 +365,15 @@ def _is_headline_link(item, text: str) -> bool:
     linked = sum(len(a.text_content().split()) for a in links)
     unlinked = len(text.split()) - linked
     return linked >= 2 and unlinked <= 4  # a kicker ("Kaffee:") before the linked headline is fine
+
+
+def _mostly_elsewhere(items, source: str) -> bool:
+    """More than half of the items link (first link) to a site other than the page's own."""
+    elsewhere = 0
+    for item in items:
+        host = urlsplit(item.find(".//a").get("href") or "").netloc
+        elsewhere += bool(host) and registered_domain(f"http://{host}") != source
+    return elsewhere > len(items) / 2
 
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -106,3 +106,22 @@ def test_byline_or_dateline_right_under_the_lead(under_lead, removed):
 def test_a_byline_further_down_is_article_text():
     text = f"{LEAD}\n\n{BODY}\n\nVon Nina Magoley\n\n{BODY}"
     assert "Von Nina Magoley" in clean_text(text, language="de").text
+
+
+ARTICLE_EN = "\n\n".join([
+    "The city council approved the new budget on Tuesday after a long debate about school funding.",
+    "Teachers had asked for more money for classroom materials, and the council agreed to a small increase.",
+    "The mayor said the budget was balanced and that no new taxes would be needed this year.",
+])
+
+
+@pytest.mark.parametrize("name, about, removed", [
+    ("Jane Porter", "Jane Porter is a senior reporter who covers city hall and education.", True),
+    ("Jane Porter", "Jane Porter writes about science and lives in Leeds with her two cats.", True),
+    ("Apache Spark", "Apache Spark is a unified analytics engine for large-scale data processing.", False),
+    ("Theft Protection", "Theft is especially worrisome when you consider the value of what you carry.", False),
+])
+def test_name_then_bio_needs_a_writer(name, about, removed):
+    result = clean_text(f"{ARTICLE_EN}\n\n{name}\n\n{about}", language="en")
+    assert (about not in result.text) is removed
+    assert any(r.rule_id == "author_bio.name-then-bio" for r in result.removals) is removed

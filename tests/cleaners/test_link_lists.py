@@ -14,6 +14,9 @@ PARAGRAPHS = "".join(
     ])
 
 
+PAGE_URL = "https://www.citynews.com/2024/bridge"
+
+
 def _page(list_html: str) -> str:
     return (f"<html><head><title>Bridge repairs</title></head><body><main><article><h1>Bridge repairs</h1>"
             f"{PARAGRAPHS}{list_html}</article></main></body></html>")
@@ -43,12 +46,15 @@ KEPT = {
     "a table of contents": "<ul>" + "".join(
         f"<li><a href='#part-{n}'>What the engineers found in part {n}</a></li>" for n in range(3)) + "</ul>",
     "a single card": "<ul>" + _card(1, "Thousands came to walk along the water") + "</ul>",
+    "a changelog linking to another site": "<ul>" + "".join(
+        f"<li><a href='https://code.example.org/pull/{n}'>Fix the harbour promenade renderer number {n}</a></li>"
+        for n in range(3)) + "</ul>",
 }
 
 
 @pytest.mark.parametrize("case", REMOVED)
 def test_teaser_lists_are_removed_as_related(case):
-    result = clean_html(_page(REMOVED[case]), url="https://news.example/bridge")
+    result = clean_html(_page(REMOVED[case]), url=PAGE_URL)
     assert "harbour promenade" not in result.text
     assert "Residents asked for a temporary footbridge" in result.text
     assert any(r.rule_id == "related.link-list" and "harbour promenade" in r.text for r in result.removals)
@@ -56,5 +62,10 @@ def test_teaser_lists_are_removed_as_related(case):
 
 @pytest.mark.parametrize("case", KEPT)
 def test_lists_that_are_article_text_stay(case):
-    result = clean_html(_page(KEPT[case]), url="https://news.example/bridge")
+    result = clean_html(_page(KEPT[case]), url=PAGE_URL)
     assert not any(r.rule_id == "related.link-list" for r in result.removals)
+
+
+def test_without_a_url_a_list_of_links_elsewhere_counts_as_teasers():
+    result = clean_html(_page(KEPT["a changelog linking to another site"]))
+    assert any(r.rule_id == "related.link-list" for r in result.removals)
