@@ -6,8 +6,8 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
   text   clean_text throughput on one core (the process is pinned to one CPU while measuring) over
          trafilatura's favor_recall extraction of the pages, keeping texts of 3-8 KB (UTF-8 bytes);
          target >= 1,000 articles/s. trafilatura.extract on the same pages' HTML is timed on the
-         same core too, and the ratio of the two per-call times printed: articles/s depends on the
-         machine, the ratio much less.
+         same core too, and how many texts clean_text cleans in the time trafilatura extracts one
+         page is printed: articles/s depends on the machine, that ratio much less.
   flow   an inbox of --articles (default 10,000) half HTML, half text (bench/make_inbox.py), run
          through `python -m flows run` once per task runner and server mode, each in a fresh
          subprocess publishing to a fresh SQLite file. Server modes (--servers): `temporary`, no
@@ -117,7 +117,7 @@ def bench_text(pages: list[dict], texts: list[str]) -> list[dict]:
     return [row(f"clean_text throughput ({len(sample)} texts of 3-8 KB)", rate, "articles/s",
                 ">= 1000", rate >= 1000),
             row("trafilatura.extract on those pages' HTML, same core", extract_rate, "pages/s"),
-            row("clean_text per text / trafilatura.extract per page", extract_rate / rate, "x")]
+            row("clean_text texts per trafilatura.extract page", rate / extract_rate, "x")]
 
 
 def _rate(call, sample: list) -> float:
