@@ -216,3 +216,47 @@ def test_a_kicker_glued_to_the_headline_is_part_of_the_title_line():
     result = clean_html(page)
     assert [r.text for r in result.removals if r.rule_id == "metadata.title-repeat"] == [
         "Traffic newsRepairs on the old bridge start on Monday"]
+
+
+# --- the recall mode, asked when list items the result lacks add up to over half its length
+
+STEPS = [f"Step {n}: check that the {part} of the bridge is free of cracks before the work goes on."
+         for n, part in enumerate(["western arch", "eastern arch", "deck", "railing", "pillars", "drainage"], 1)]
+
+
+def _list_page(items_html: str) -> str:
+    return (f"<html><body><article><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p><ul>{items_html}</ul>"
+            f"</article></body></html>")
+
+
+@pytest.mark.parametrize("case, items, recall_kept", [
+    ("list items missing", "".join(f"<li>{s}</li>" for s in STEPS), True),
+    ("slides with pictures", "".join(f"<li><img src='/{n}.jpg'>{s}</li>" for n, s in enumerate(STEPS)), False),
+    ("short menu items", "".join(f"<li>Topic {n}</li>" for n in range(20)), False),
+])
+def test_recall_mode_is_asked_when_list_items_are_missing(monkeypatch, case, items, recall_kept):
+    import trafilatura
+    asked = []
+    original = trafilatura.bare_extraction
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs.get("favor_recall", False))
+        return original(*args, **kwargs)
+
+    first = "".join(f"<p>{s}</p>" for s in SENTENCES[:2])  # the paragraphs only: the list was left out
+    monkeypatch.setattr(html, "_paragraph_chars", lambda tree: 1)  # the result holds the paragraphs
+    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first))
+    monkeypatch.setattr(trafilatura, "bare_extraction", recording)
+    document = html._extract_article(html.parse_page(_list_page(items)), None)
+    assert (True in asked) is recall_kept
+    assert (STEPS[2] in html._BODY_TEXT(document.body)) is recall_kept
+
+
+def test_a_recall_result_only_a_little_longer_is_not_taken(monkeypatch):
+    first = "".join(f"<p>{s}</p>" for s in SENTENCES[:2])
+    retry = first + "<p>One more short line.</p>"
+    monkeypatch.setattr(html, "_paragraph_chars", lambda tree: 1)
+    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first))
+    monkeypatch.setattr(html, "_recall", lambda tree, url, fast=False: _Document(retry))
+    document = html._extract_article(html.parse_page(_list_page("".join(f"<li>{s}</li>" for s in STEPS))), None)
+    assert "One more short line" not in html._BODY_TEXT(document.body)
