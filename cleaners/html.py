@@ -245,21 +245,19 @@ def _extract_article(tree, url: str | None):
     dropped by name, and its recall-oriented mode when the result still lacks most paragraphs."""
     document = _extract(tree, url)
     paragraph_chars = _paragraph_chars(tree)
-    if _share_of(document, paragraph_chars) >= SUSPECT_BELOW_SHARE:
-        if _list_text_missing(tree, document):
-            document = _longer(document, _recall(tree, url, fast=True), by=RECALL_LONGER_BY)
-        return document  # most pages: finding the suspects costs a quarter of a page's cleaning
-    suspects = _misnamed_article_parts(tree, paragraph_chars)
-    if suspects and _mostly_missing(suspects, document):
-        for element in suspects:
-            names = [f"{name}={element.get(name)}" for name in _NAME_ATTRIBUTES if element.get(name) is not None]
-            element.set("data-cleaners-name", " ".join(names))
-            for name in _NAME_ATTRIBUTES:
-                element.attrib.pop(name, None)
-        document = _longer(document, _extract(tree, url))
-    if _share_of(document, paragraph_chars) < RECALL_BELOW_SHARE:
-        document = _longer(document, _recall(tree, url))
-    elif _list_text_missing(tree, document):
+    # Most pages skip this: finding the suspects costs a quarter of a page's cleaning.
+    if _share_of(document, paragraph_chars) < SUSPECT_BELOW_SHARE:
+        suspects = _misnamed_article_parts(tree, paragraph_chars)
+        if suspects and _mostly_missing(suspects, document):
+            for element in suspects:
+                names = [f"{name}={element.get(name)}" for name in _NAME_ATTRIBUTES if element.get(name) is not None]
+                element.set("data-cleaners-name", " ".join(names))
+                for name in _NAME_ATTRIBUTES:
+                    element.attrib.pop(name, None)
+            document = _longer(document, _extract(tree, url))
+        if _share_of(document, paragraph_chars) < RECALL_BELOW_SHARE:
+            return _longer(document, _recall(tree, url))
+    if _list_text_missing(tree, document):
         document = _longer(document, _recall(tree, url, fast=True), by=RECALL_LONGER_BY)
     return document
 
@@ -269,9 +267,9 @@ def _recall(tree, url: str | None, fast: bool = False):
 
 
 def _list_text_missing(tree, document) -> bool:
-    """The page's list items (outside navigation, header and footer, without pictures) that are not in the result
-    add up to over LIST_MISSING_SHARE of the result's length: the extractor may have left out a
-    list that is part of the article (its recall mode also reads lists in its recovery pass)."""
+    """The page's list items (outside navigation, header and footer, without pictures) that the
+    result lacks add up to over LIST_MISSING_SHARE of its length: the extractor may have left out
+    a list that is part of the article (its recall mode also reads lists in its recovery pass)."""
     if document is None or document.body is None:
         return False
     extracted = _BODY_TEXT(document.body)
