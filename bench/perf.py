@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import signal
 import socket
 import statistics
@@ -166,16 +165,6 @@ def pipeline_loop(inbox: Path, workdir: Path, batch_size: int) -> float:
     for leftover in workdir.glob(f"{store.name}*"):
         leftover.unlink()
     return seconds
-
-
-def tree_rss(proc) -> int:
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass  # a child that just ended
-    return total
 
 
 def process_label(p) -> str:

@@ -48,7 +48,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from functools import lru_cache
 
 from .errors import CleaningError
 
