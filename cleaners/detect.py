@@ -44,19 +44,22 @@ def apply_rules(blocks: list[Block], rules: ArticleRules, verdicts: Verdicts) ->
     """Rules that hold anywhere (and at the tail) first; then, above the first paragraph of prose
     that is left, the rules for the article's top (datelines, bylines, labels)."""
     limits.check_time("rules")
-    hits = rules.matching_all([block.text for block in blocks], words=[block.words for block in blocks])
+    texts, words = [block.text for block in blocks], [block.words for block in blocks]
+    hits = rules.matching_all(texts, words=words, positions=("anywhere", "tail"))
     half = len(blocks) / 2
-    _apply(blocks, hits, verdicts, range(len(blocks)), lambda rule, index: rule.position == "anywhere"
-           or rule.position == "tail" and index >= half)
-    _apply(blocks, hits, verdicts, _top_indexes(blocks, verdicts), lambda rule, index: rule.position == "top")
+    _apply(blocks, dict(enumerate(hits)), verdicts, lambda rule, index: rule.position == "anywhere" or index >= half)
+    top = _top_indexes(blocks, verdicts)
+    top_hits = rules.matching_all([texts[i] for i in top], words=[words[i] for i in top], positions=("top",))
+    _apply(blocks, dict(zip(top, top_hits)), verdicts, lambda rule, index: True)
 
 
-def _apply(blocks: list[Block], hits: list, verdicts: Verdicts, indexes, wanted) -> None:
-    for index in indexes:
+def _apply(blocks: list[Block], hits: dict[int, list], verdicts: Verdicts, wanted) -> None:
+    """Apply the rules found for each block index, in file order, until one takes the whole block."""
+    for index, found in hits.items():
         if verdicts.is_removed(index):
             continue
         text = blocks[index].text
-        for rule, match in hits[index]:
+        for rule, match in found:
             if not wanted(rule, index):
                 continue
             if rule.kind == "sentence":

@@ -350,13 +350,13 @@ def _prune_by_text(tree, article_rules) -> list[Removal]:
         batch = [(element, element.text_content().split()) for element in elements[start:start + _BATCH]]
         texts = [" ".join(words) for _, words in batch]
         counts = [len(words) for _, words in batch]
-        hits = article_rules.matching_all(texts, [count > MAX_DOM_FLOATING_WORDS for count in counts], counts)
+        hits = article_rules.matching_all(texts, [count > MAX_DOM_FLOATING_WORDS for count in counts], counts,
+                                          positions=("anywhere",), kinds=("block",))
         for (element, _), text, found in zip(batch, texts, hits):
-            for rule, _ in found:
-                if rule.kind == "block" and rule.position == "anywhere" and _attached(element, tree):
-                    removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
-                    element.drop_tree()
-                    break
+            if found and _attached(element, tree):
+                rule = found[0][0]  # the first in file order names the removal
+                removals.append(Removal(rule.category, rule.id, normalize_inline(text), "element", -1, rule.why))
+                element.drop_tree()
     return removals
 
 

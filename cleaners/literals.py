@@ -97,6 +97,10 @@ def _alternatives(items: list) -> list[list[set[str]]]:
             inner = [way for branch in value[1] for way in _alternatives(list(branch))]
         else:
             continue
+        if len(inner) > 1 and all(len(way) == 1 for way in inner):
+            # (get|earn|receive): one set, any of the words, instead of a way each, so that the
+            # alternatives around it do not multiply past MAX_ALTERNATIVES and lose their words.
+            inner = [[set().union(*(way[0] for way in inner))]]
         if len(inner) == 1:
             for way in ways:
                 way.extend(inner[0])

@@ -114,7 +114,8 @@ class ArticleRules:
         # Rules are named by their index in text_rules (file order) from here on.
         self.anchored = [_anchored(r.pattern) for r in self.text_rules]
         self.required = [required_words(r.pattern) for r in self.text_rules]
-        self._steps: dict[int, _Step] = {}
+        self.max_words = [_max_words(r) for r in self.text_rules]
+        self._steps: dict[tuple, _Step] = {}
 
     def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, re.Match]]:
         """Every text rule that matches this block, in file order (site packs first).
@@ -123,8 +124,10 @@ class ArticleRules:
         return self.matching_all([text], [anchored_only], None if words is None else [words])[0]
 
     def matching_all(self, texts: list[str], anchored_only: list[bool] | None = None,
-                     words: list[int] | None = None) -> list[list[tuple[Rule, re.Match]]]:
-        """`matching` for many blocks at once (much cheaper than one by one)."""
+                     words: list[int] | None = None, positions: tuple[str, ...] | None = None,
+                     kinds: tuple[str, ...] | None = None) -> list[list[tuple[Rule, re.Match]]]:
+        """`matching` for many blocks at once (much cheaper than one by one). With `positions` or
+        `kinds`, only the rules of those positions or kinds are tried."""
         if words is None:
             words = [len(text.split()) for text in texts]
         anchored_only = anchored_only or [False] * len(texts)
@@ -133,7 +136,7 @@ class ArticleRules:
             by_step.setdefault(bisect_left(_LENGTH_STEPS, count), []).append(index)
         results: list[list] = [[] for _ in texts]
         for step_number, indexes in by_step.items():
-            step = self._step(step_number)
+            step = self._step(step_number, positions, kinds)
             gated = step.gate.rules_in_all([fold(texts[index]) for index in indexes])
             for index, candidates in zip(indexes, gated):
                 text, count = texts[index], words[index]
@@ -150,12 +153,15 @@ class ArticleRules:
                         results[index].append((rule, match))
         return results
 
-    def _step(self, number: int) -> "_Step":
-        if number not in self._steps:
+    def _step(self, number: int, positions: tuple[str, ...] | None = None,
+              kinds: tuple[str, ...] | None = None) -> "_Step":
+        key = (number, positions, kinds)
+        if key not in self._steps:
             floor = _LENGTH_STEPS[number - 1] + 1 if number else 0
-            admitted = [n for n, rule in enumerate(self.text_rules) if (rule.max_words or 10**9) >= floor]
-            self._steps[number] = _Step(self, admitted)
-        return self._steps[number]
+            admitted = [n for n, rule in enumerate(self.text_rules) if self.max_words[n] >= floor
+                        and (positions is None or rule.position in positions) and (kinds is None or rule.kind in kinds)]
+            self._steps[key] = _Step(self, admitted)
+        return self._steps[key]
 
 
 # Blocks are judged in groups by length: the rules a group meets are those whose max_words admit
@@ -192,20 +198,38 @@ def _anchored(pattern: str) -> bool:
         parsed = re._parser.parse(pattern)
     except re.error:
         return False
-    return _starts_anchored(list(parsed))
+    return _anchored_at(list(parsed), 0, "AT_BEGINNING")
 
 
-def _starts_anchored(items) -> bool:
+def _max_words(rule: Rule) -> int:
+    """The most words a block the rule matches can have: its max_words, or fewer when the pattern
+    spans the whole block (^...$) and its matches are at most W characters long: n words take at
+    least 2n - 1 characters. Longer blocks need not be tried."""
+    limit = rule.max_words or 10**9
+    try:
+        parsed = re._parser.parse(rule.pattern)
+    except re.error:
+        return limit
+    items = list(parsed)
+    if _anchored_at(items, 0, "AT_BEGINNING") and _anchored_at(items, -1, "AT_END"):
+        width = parsed.getwidth()[1]
+        if width < re._constants.MAXREPEAT:
+            limit = min(limit, (width + 1) // 2)
+    return limit
+
+
+def _anchored_at(items, end: int, at: str) -> bool:
+    """Every way through the parsed items starts (end 0) or stops (end -1) with the anchor `at`."""
     if not items:
         return False
-    op, value = items[0]
+    op, value = items[end]
     name = str(op)
     if name == "AT":
-        return str(value) == "AT_BEGINNING"
+        return str(value) == at
     if name == "SUBPATTERN":
-        return _starts_anchored(list(value[-1]))
+        return _anchored_at(list(value[-1]), end, at)
     if name == "BRANCH":
-        return all(_starts_anchored(list(branch)) for branch in value[1])
+        return all(_anchored_at(list(branch), end, at) for branch in value[1])
     return False
 
 

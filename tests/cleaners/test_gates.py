@@ -81,6 +81,44 @@ def test_required_words_are_in_every_match(pattern, text):
         assert any(all(any(w in folded for w in words) for words in way) for way in ways)
 
 
+def test_alternatives_of_single_words_stay_one_requirement():
+    # Many alternations in a row must not collapse the pattern into "any of its words": each way
+    # keeps all the words it needs, so a text with only one of them is not a candidate.
+    pattern = (r"(if you buy (this|our|a) (post|link|article|page))|may (get|earn|receive) a (share|portion|cut)"
+               r" of the (sale|revenue)|we may (earn|receive) a (commission|fee)")
+    ways = required_words(pattern)
+    assert ways is not None and len(ways) == 3
+    assert all(len(way) >= 2 for way in ways)
+    assert any({"earn", "get", "receive"} in way for way in ways)
+    assert not any(all(any(w in "you will learn a lot" for w in words) for words in way) for way in ways)
+
+
+@pytest.mark.parametrize("pattern, most", [
+    (r"^(x|×)$", 1),                       # one character: one word
+    (r"^(advertisement|ad)$", 7),         # 13 characters: at most 7 words
+    (r"^(share|share on)\s*$", None),     # \s* has no upper bound
+    (r"^advertisement", None),             # not anchored at the end
+    (r"(ad|anzeige)$", None),              # not anchored at the start
+])
+def test_patterns_spanning_the_block_bound_its_words(pattern, most):
+    from cleaners.rules import Rule, _max_words
+
+    rule = Rule("ad.x", "ad", "block", pattern, ("*",), "why", (), (), "test")
+    assert _max_words(rule) == (most or 10**9)
+    if most:
+        assert not re.search(pattern, " ".join(["x"] * (most + 1)), re.IGNORECASE)
+
+
+def test_rules_can_be_tried_by_position_and_kind():
+    texts = ["Von Anna Beispiel", "Sign up for our newsletter"]
+    everything = [{rule.id for rule, _ in hits} for hits in ALL_RULES.matching_all(texts)]
+    top = [{rule.id for rule, _ in hits} for hits in ALL_RULES.matching_all(texts, positions=("top",))]
+    blocks = [{rule.id for rule, _ in hits} for hits in ALL_RULES.matching_all(texts, kinds=("block",))]
+    assert top[0] and all(RULESET.by_id[rule_id].position == "top" for found in top for rule_id in found)
+    assert all(found <= every for found, every in zip(top, everything))
+    assert blocks == [{r for r in every if RULESET.by_id[r].kind == "block"} for every in everything]
+
+
 def test_gate_finds_overlapping_and_nested_words():
     gate = Gate({"a": (({"letter"},),), "b": (({"newsletter"},),), "c": (({"terms"},),)})
     assert [sorted(found) for found in gate.rules_in_all(["our newsletterms", "nothing here", "terms"])] == [
