@@ -8,13 +8,20 @@ from .model import Block
 # A line that is nothing but a list marker: the item follows on the next line.
 _LONE_MARKER = re.compile(r"^[-–•*·▪►]$")
 _BULLET = re.compile(r"^[-–•*·▪►]\s+(?=\S)")
-_TERMINAL = re.compile(r"[.!?…:;,\"”“»«'’)\]]$")
+_TERMINAL = tuple(".!?…:;,\"”“»«'’)]")
+_SENTENCE_END = tuple(".!?…:\"”»")
 _HYPHEN_BREAK = re.compile(r"\w-$")
+
+
+def ends_with(text: str, chars: tuple[str, ...]) -> bool:
+    """The text ends with one of the characters, as the regex `[...]$` would find: before a final
+    line break too. (A regex search for that tries every position of a long paragraph.)"""
+    return text.endswith(chars) or (text.endswith("\n") and text[:-1].endswith(chars))
 
 
 def looks_like_heading(text: str, words: int | None = None) -> bool:
     """Short line without closing punctuation: a headline or subheading in plain text."""
-    return 0 < (len(text.split()) if words is None else words) <= 20 and not _TERMINAL.search(text)
+    return not ends_with(text, _TERMINAL) and 0 < (len(text.split()) if words is None else words) <= 20
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -56,7 +63,7 @@ def split_blocks(text: str) -> list[Block]:
 
 def _is_continuation(previous: str, line: str) -> bool:
     """A hard line wrap: the previous line stops mid-sentence and this one goes on in lower case."""
-    return line[0].islower() and not re.search(r"[.!?…:\"”»]$", previous)
+    return line[0].islower() and not ends_with(previous, _SENTENCE_END)
 
 
 def render(blocks: list[Block]) -> str:

@@ -1,11 +1,10 @@
 """clean_text and clean_html: the library's two entry points."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from . import detect, limits, templates
-from .blocks import looks_like_heading, render, split_blocks
+from .blocks import ends_with, looks_like_heading, render, split_blocks
 from .errors import CleaningError
 from .extract_meta import metadata_from_removals
 from .language import detect_language
@@ -19,7 +18,7 @@ RulesArg = str | Path | list | tuple | RuleSet | None
 
 # Guard thresholds: flag an article when cleaning leaves less than this share of its words.
 OVER_PRUNED_SHARE = 0.4
-_CLOSED = re.compile(r"[.!?…\"”“»'’):]$")
+_CLOSED = tuple(".!?…\"”“»'’):")
 
 
 def clean_text(text: str, *, source: str | None = None, url: str | None = None,
@@ -29,16 +28,17 @@ def clean_text(text: str, *, source: str | None = None, url: str | None = None,
         raise TypeError("clean_text takes str; decode bytes first (or use clean_html for pages)")
     if not isinstance(text, str):
         raise TypeError(f"clean_text takes str, not {type(text).__name__}")
-    limits.check_text(text)
-    with limits.time_budget():
-        return _clean_text(text, source=source, url=url, language=language, rules=rules)
+    bounds = limits.current()  # the environment is read once per article
+    limits.check_text(text, bounds)
+    with limits.time_budget(bounds.time_budget):
+        return _clean_text(text, source=source, url=url, language=language, rules=rules, bounds=bounds)
 
 
-def _clean_text(text: str, *, source, url, language, rules) -> CleanResult:
+def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limits) -> CleanResult:
     blocks = split_blocks(normalize_text(text))
     if not blocks:
         raise CleaningError("empty_input", "empty input: no text to clean")
-    limits.check_blocks(blocks)
+    limits.check_blocks(blocks, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     language = language or detect_language(" ".join(b.text for b in blocks[:40]))
@@ -59,10 +59,11 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
-    limits.check_html(html)
+    bounds = limits.current()
+    limits.check_html(html, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
-    with limits.time_budget():
+    with limits.time_budget(bounds.time_budget):
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         limits.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
@@ -87,9 +88,12 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
     author = detect.name_then_bio(blocks, verdicts)
     detect.junk_cluster(blocks, verdicts)
 
-    kept_texts = {i: verdicts.kept_text(i) for i in verdicts.kept()}
-    kept_positions = [i for i, text in kept_texts.items() if text]
-    kept = [Block(kept_texts[i], blocks[i].kind) for i in kept_positions]
+    kept_positions, kept = [], []
+    for index in verdicts.kept():
+        block, text = blocks[index], verdicts.kept_text(index)
+        if text:
+            kept_positions.append(index)
+            kept.append(block if text is block.text else Block(text, block.kind))  # unchanged: words counted
     all_removals = removals + verdicts.removals()
     metadata = metadata_from_removals(all_removals, ruleset, metadata)
     if author and not metadata.author:
@@ -116,6 +120,6 @@ def _warnings(blocks: list[Block], kept: list[Block]) -> list[str]:
 
 def _looks_truncated(last: Block) -> bool:
     """The article stops mid-sentence: a long last block without closing punctuation."""
-    if _CLOSED.search(last.text) or last.words < 8:
+    if ends_with(last.text, _CLOSED) or last.words < 8:
         return False
     return last.kind != "heading" or not looks_like_heading(last.text) or last.words > 20

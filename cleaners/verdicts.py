@@ -1,17 +1,23 @@
 """What the detectors decided about an article's blocks: the one place removals are recorded."""
 from __future__ import annotations
 
-import re
 
+from .blocks import ends_with
 from .model import Block, Removal
 from .sentences import sentence_spans
 
-_TERMINAL = re.compile(r"[.!?…\"”“»'’)]$")
+_TERMINAL = tuple(".!?…\"”“»'’)")
 
 
 def is_substantial(block: Block) -> bool:
     """A block that reads like article prose: long enough and closed like a sentence."""
-    return block.words >= 12 and bool(_TERMINAL.search(block.text))
+    return block.words >= 12 and ends_with(block.text, _TERMINAL)
+
+
+def _single_spaced(text: str) -> bool:
+    """" ".join(text.split()) would give the text back: its only white space is single spaces
+    between words (every other white-space character is unprintable)."""
+    return text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" ")
 
 
 class Verdicts:
@@ -49,9 +55,13 @@ class Verdicts:
             self.remove_block(index, category, rule_id, why)
 
     def kept_text(self, index: int) -> str:
-        """A kept block's text with its cut sentences taken out."""
+        """A kept block's text with its cut sentences taken out, single-spaced (the block's own text,
+        the same object, when nothing was cut and it already is)."""
         text = self.blocks[index].text
-        for start, end, _ in sorted(self.cut_sentences.get(index, []), reverse=True):
+        cuts = self.cut_sentences.get(index)
+        if not cuts and _single_spaced(text):
+            return text
+        for start, end, _ in sorted(cuts or [], reverse=True):
             text = text[:start] + text[end:]
         return " ".join(text.split())
 
