@@ -12,6 +12,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import accumulate
 
 import ahocorasick
@@ -39,6 +40,7 @@ MAX_ALTERNATIVES = 32  # beyond this, an alternation counts as one set of words 
 Requirement = tuple[frozenset[str], ...]  # every set must have a word in the text
 
 
+@lru_cache(maxsize=4096)  # parsed once, however many languages and sites share the pattern
 def required_words(pattern: str) -> tuple[Requirement, ...] | None:
     """The ways a match of the pattern (case-insensitive or not) can satisfy the gate: a match always
     contains, for one of the returned requirements, a folded ASCII string of each of its sets.

@@ -112,9 +112,10 @@ class ArticleRules:
         selectors = [r for r in rules if r.kind == "selector"]
         self.selectors = SelectorSet(selectors) if selectors else None
         # Rules are named by their index in text_rules (file order) from here on.
-        self.anchored = [_anchored(r.pattern) for r in self.text_rules]
+        shapes = [_shape(r.pattern) for r in self.text_rules]
+        self.anchored = [anchored for anchored, _ in shapes]
+        self.max_words = [min(r.max_words or NO_LIMIT, most) for r, (_, most) in zip(self.text_rules, shapes)]
         self.required = [required_words(r.pattern) for r in self.text_rules]
-        self.max_words = [_max_words(r) for r in self.text_rules]
         self._steps: dict[tuple, _Step] = {}
 
     def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, re.Match]]:
@@ -192,30 +193,26 @@ def _combine(rules: list[Rule]) -> re.Pattern | None:
         return re.compile("")
 
 
-def _anchored(pattern: str) -> bool:
-    """True when every way the pattern can match starts with ^ (so `match` at 0 finds it)."""
+NO_LIMIT = 10**9
+
+
+@lru_cache(maxsize=4096)  # patterns are parsed once, however many languages and sites share them
+def _shape(pattern: str) -> tuple[bool, int]:
+    """(every way the pattern can match starts with ^, so `match` at 0 finds it; the most words a
+    block it matches can have). The second is bounded when the pattern spans the whole block
+    (^...$) and its matches are at most W characters long: n words take at least 2n - 1 characters,
+    so longer blocks need not be tried."""
     try:
         parsed = re._parser.parse(pattern)
     except re.error:
-        return False
-    return _anchored_at(list(parsed), 0, "AT_BEGINNING")
-
-
-def _max_words(rule: Rule) -> int:
-    """The most words a block the rule matches can have: its max_words, or fewer when the pattern
-    spans the whole block (^...$) and its matches are at most W characters long: n words take at
-    least 2n - 1 characters. Longer blocks need not be tried."""
-    limit = rule.max_words or 10**9
-    try:
-        parsed = re._parser.parse(rule.pattern)
-    except re.error:
-        return limit
+        return False, NO_LIMIT
     items = list(parsed)
-    if _anchored_at(items, 0, "AT_BEGINNING") and _anchored_at(items, -1, "AT_END"):
+    anchored, most = _anchored_at(items, 0, "AT_BEGINNING"), NO_LIMIT
+    if anchored and _anchored_at(items, -1, "AT_END"):
         width = parsed.getwidth()[1]
         if width < re._constants.MAXREPEAT:
-            limit = min(limit, (width + 1) // 2)
-    return limit
+            most = (width + 1) // 2
+    return anchored, most
 
 
 def _anchored_at(items, end: int, at: str) -> bool:
