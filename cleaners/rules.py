@@ -138,15 +138,20 @@ class ArticleRules:
         results: list[list] = [[] for _ in texts]
         for step_number, indexes in by_step.items():
             step = self._step(step_number, positions, kinds)
-            gated = step.gate.rules_in_all([fold(texts[index]) for index in indexes])
-            for index, candidates in zip(indexes, gated):
+            scanned = [index for index in indexes if not anchored_only[index]]
+            gated = dict(zip(scanned, step.gate.rules_in_all([fold(texts[index]) for index in scanned])))
+            for index in indexes:
                 text, count = texts[index], words[index]
-                if step.anchored_pattern is not None and step.anchored_pattern.match(text):
-                    candidates.extend(step.ungated_anchored)
                 if anchored_only[index]:
-                    candidates = [n for n in candidates if self.anchored[n]]
-                elif step.floating_pattern is not None and step.floating_pattern.search(text):
-                    candidates.extend(step.ungated_floating)
+                    # One combined match at the start costs far less than the gate's scan of a long block.
+                    anchored = step.all_anchored_pattern
+                    candidates = step.all_anchored if anchored is not None and anchored.match(text) else []
+                else:
+                    candidates = gated[index]
+                    if step.anchored_pattern is not None and step.anchored_pattern.match(text):
+                        candidates.extend(step.ungated_anchored)
+                    if step.floating_pattern is not None and step.floating_pattern.search(text):
+                        candidates.extend(step.ungated_floating)
                 for n in sorted(candidates):
                     rule = self.text_rules[n]
                     match = rule.matches_block(text, count)
@@ -172,7 +177,8 @@ _LENGTH_STEPS = (5, 10, 15, 25, 40, 60, 90, 150, 250, 10**9)
 
 class _Step:
     """For one group of block lengths: the literal gate over the rules that have required words,
-    and a combined regex each for the anchored and floating rules that have none."""
+    a combined regex each for the anchored and floating rules that have none, and one for all the
+    anchored rules (for blocks that only those are tried on)."""
 
     def __init__(self, rules: ArticleRules, admitted: list[int]):
         self.gate = Gate({n: rules.required[n] for n in admitted if rules.required[n]})
@@ -181,6 +187,9 @@ class _Step:
         self.ungated_floating = [n for n in ungated if not rules.anchored[n]]
         self.anchored_pattern = _combine([rules.text_rules[n] for n in self.ungated_anchored])
         self.floating_pattern = _combine([rules.text_rules[n] for n in self.ungated_floating])
+        # For blocks only the anchored rules are tried on, gated or not.
+        self.all_anchored = [n for n in admitted if rules.anchored[n]]
+        self.all_anchored_pattern = _combine([rules.text_rules[n] for n in self.all_anchored])
 
 
 def _combine(rules: list[Rule]) -> re.Pattern | None:
