@@ -43,6 +43,14 @@ def test_gate_never_holds_back_a_matching_rule(text):
             assert rule.id in reported, f"{rule.id} matches {text!r} but the gate held it back"
 
 
+@pytest.mark.parametrize("text", _texts_from_examples()[3::7])
+def test_anchored_only_finds_every_anchored_rule_that_matches(text):
+    # Blocks tried on anchored rules only skip the gate: the combined pattern must not miss one.
+    every = [rule.id for rule, _ in ALL_RULES.matching(text)]
+    anchored = {rule.id for n, rule in enumerate(ALL_RULES.text_rules) if ALL_RULES.anchored[n]}
+    assert [rule.id for rule, _ in ALL_RULES.matching(text, anchored_only=True)] == [r for r in every if r in anchored]
+
+
 _ALPHABET = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzäöüß ÄÖÜİıſK.:-!?\n") + [
     "newsletter", "abonnieren", "Foto", "Quelle", "sign up", "cookies", "Anzeige", "jetzt", "hier", "folgen",
     "Sie", "uns", "auf", "read more", "advertisement", "affiliate", "Provision", "Teilen", "ad", "www.",
