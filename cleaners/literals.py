@@ -150,11 +150,14 @@ class Gate:
         # pyahocorasick objects are not thread-safe (its maintainers say so): one scan at a time.
         # The scan holds the GIL anyway, so threads lose nothing by taking turns.
         self._lock = threading.Lock()
+        # For each scanned word, the rules it may let through and the other sets each still needs
+        # (a set of one word as that word: a plain substring test).
         self._ways_by_word: dict[str, list] = {}
         for rule, ways in required_by_rule.items():
             for sets in ways:
+                others = tuple(next(iter(other)) if len(other) == 1 else other for other in sets[1:])
                 for word in sets[0]:
-                    self._ways_by_word.setdefault(word, []).append((rule, sets[1:]))
+                    self._ways_by_word.setdefault(word, []).append((rule, others))
 
     def _build(self):
         if not self.words:
@@ -187,11 +190,23 @@ class Gate:
         for end, word in occurrences:
             found.setdefault(bisect_right(ends, end), set()).add(word)
         for index, words in found.items():
-            text = folded_texts[index]
-            rules = set()
-            for word in words:
-                for rule, others in self._ways_by_word[word]:
-                    if rule not in rules and all(any(w in text for w in other) for other in others):
-                        rules.add(rule)
-            results[index] = list(rules)
+            results[index] = self._rules_met(folded_texts[index], words)
         return results
+
+    def _rules_met(self, text: str, words: set[str]) -> list:
+        """The rules whose other sets the text meets too, given the scanned words found in it.
+        (Written out as loops: this runs for every word found, and generators cost more here.)"""
+        rules = set()
+        for word in words:
+            for rule, others in self._ways_by_word[word]:
+                if rule in rules:
+                    continue
+                for other in others:
+                    if other.__class__ is str:
+                        if other not in text:
+                            break
+                    elif not any(w in text for w in other):
+                        break
+                else:
+                    rules.add(rule)
+        return list(rules)
