@@ -9,13 +9,12 @@ The gate may let a rule through that then does not match; it never holds back on
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate
 
-import ahocorasick
+import ahocorasick_rs
 
 from .language import STOPWORDS
 
@@ -145,11 +144,8 @@ class Gate:
 
     def __init__(self, required_by_rule: dict):
         self.required_by_rule = required_by_rule
-        self.words = frozenset(word for ways in required_by_rule.values() for sets in ways for word in sets[0])
+        self.words = sorted({word for ways in required_by_rule.values() for sets in ways for word in sets[0]})
         self._automaton = self._build()
-        # pyahocorasick objects are not thread-safe (its maintainers say so): one scan at a time.
-        # The scan holds the GIL anyway, so threads lose nothing by taking turns.
-        self._lock = threading.Lock()
         # For each scanned word, the rules it may let through and the other sets each still needs
         # (a set of one word as that word: a plain substring test).
         self._ways_by_word: dict[str, list] = {}
@@ -160,21 +156,18 @@ class Gate:
                     self._ways_by_word.setdefault(word, []).append((rule, others))
 
     def _build(self):
+        # A DFA scans about twice as fast as the other automata here; the rule words are few.
+        # It is read-only once built, so threads share it without a lock.
         if not self.words:
             return None
-        automaton = ahocorasick.Automaton()
-        for word in self.words:
-            automaton.add_word(word, word)
-        automaton.make_automaton()
-        return automaton
+        return ahocorasick_rs.AhoCorasick(self.words, implementation=ahocorasick_rs.Implementation.DFA)
 
-    def __getstate__(self) -> dict:  # pickled (sent to another process) without the automaton and lock
-        return {key: value for key, value in self.__dict__.items() if key not in ("_automaton", "_lock")}
+    def __getstate__(self) -> dict:  # pickled (sent to another process) without the automaton
+        return {key: value for key, value in self.__dict__.items() if key != "_automaton"}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._automaton = self._build()
-        self._lock = threading.Lock()
 
     def rules_in_all(self, folded_texts: list[str]) -> list[list]:
         """For each folded text, the gated rules one of whose requirements it meets."""
@@ -185,10 +178,9 @@ class Gate:
         joined = "\n".join(folded_texts)
         ends = list(accumulate(len(text) + 1 for text in folded_texts))
         found: dict[int, set[str]] = {}
-        with self._lock:
-            occurrences = list(self._automaton.iter(joined))
-        for end, word in occurrences:
-            found.setdefault(bisect_right(ends, end), set()).add(word)
+        words = self.words
+        for number, _, end in self._automaton.find_matches_as_indexes(joined, overlapping=True):
+            found.setdefault(bisect_right(ends, end - 1), set()).add(words[number])
         for index, words in found.items():
             results[index] = self._rules_met(folded_texts[index], words)
         return results
