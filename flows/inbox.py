@@ -62,8 +62,6 @@ def _scan(inbox: str, store_url: str | None) -> list[Locator]:
     if path.suffix.lower() == ".jsonl":
         return _scan_lines(path, path.name)
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
         return _scan_parquet(path)
     return [_file_locator(path, path.name)]
 

@@ -214,6 +214,8 @@ def _conflicts(pairs) -> dict[int, str]:
             by_id.setdefault(item["id"], []).append(item)
     out: dict[int, str] = {}
     for article_id, items in by_id.items():
+        if len(items) < 2:  # the usual case: no need to hash the whole record
+            continue
         prints = {inbox.fingerprint(item) for item in items}
         if len(prints) > 1:
             for item in items:

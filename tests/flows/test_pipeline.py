@@ -110,3 +110,45 @@ def test_export_names_cannot_escape_the_folder(tmp_path):
     for article_id in ("../../etc/passwd", "/abs/path", "a\x00b", "x" * 300, ".."):
         path = export_path(tmp_path, article_id)
         assert path.parent == tmp_path and path.name.endswith(".md")
+
+
+ARTICLE = ("The council approved the new budget on Tuesday after a long debate about the costs of the "
+           "bridge repairs. Members said the plan would be reviewed again next spring.")
+
+
+def _outcomes(batch) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for entry in batch["ledger"]:
+        found.setdefault(entry["article_id"], []).append(entry["outcome"])
+    return found
+
+
+def test_one_id_with_two_contents_is_quarantined_twice_and_an_exact_repeat_once_published(store_url, tmp_path):
+    lines = [{"id": "twin", "text": ARTICLE}, {"id": "twin", "text": ARTICLE + " A later version."},
+             {"id": "repeat", "text": ARTICLE}, {"id": "repeat", "text": ARTICLE}, {"id": "single", "text": ARTICLE}]
+    path = tmp_path / "inbox.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url))
+    assert _outcomes(batch) == {"twin": ["quarantined", "quarantined"], "repeat": ["published"], "single": ["published"]}
+    assert all("duplicate_id: 2 inputs" in q["reason"] for q in batch["quarantined"])
+
+
+def test_table_rows_sharing_an_id_are_found_in_the_batch(store_url):
+    """A table lists each id once at scan time; its rows with that id are only seen when read."""
+    import sqlalchemy as sa
+
+    engine = Store(store_url).engine
+    incoming = sa.Table("incoming_dupes", sa.MetaData(), sa.Column("id", sa.String), sa.Column("text", sa.Text))
+    incoming.drop(engine, checkfirst=True)
+    incoming.create(engine)
+    with engine.begin() as conn:
+        conn.execute(incoming.insert(), [{"id": "twin", "text": ARTICLE}, {"id": "twin", "text": ARTICLE + " Updated."},
+                                         {"id": "single", "text": ARTICLE}])
+    try:
+        locators = inbox.scan("table:incoming_dupes", store_url)
+        assert [loc.id for loc in locators] == ["single", "twin"]
+        batch = process_batch(locators, Options(store_url=store_url))
+    finally:
+        incoming.drop(engine)
+    assert _outcomes(batch) == {"twin": ["quarantined", "quarantined"], "single": ["published"]}
+    assert all(q["reason"].startswith("duplicate_id: 2 inputs") for q in batch["quarantined"])
