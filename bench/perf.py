@@ -25,7 +25,10 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
          counts shared pages twice, so it errs high. The baseline is a plain single-process loop
          reading the same inbox and calling trafilatura.extract on its HTML inputs; text inputs
          count as free there (there is no trafilatura call for them), which makes the baseline the
-         harder one to beat. Target: dask (2 workers) <= 0.7x the plain loop.
+         harder one to beat. Target: dask (2 workers) <= 0.7x the plain loop. The same plain loop
+         is also run split over two forked processes that start together (no Prefect, no Dask,
+         no store): how much a second core gives plain trafilatura on this machine, the bound any
+         two-worker flow is held to. The flow's time is given against that too.
          Summed PSS (psutil memory_full_info().pss: a shared page counts once, split among its
          processes) is reported next to it, and a per-process breakdown at the peaks.
   --huge the flow on 100,000 articles for peak memory (--huge-runners, default threads: the flow's
@@ -71,6 +74,7 @@ HUGE_ARTICLES = 100_000
 TEXT_BYTES = (3 * 1024, 8 * 1024)
 MIN_SECONDS = 1.5  # each timed call loops over its texts until at least this long, for a stable rate
 ROUNDS = 3  # rounds of all timed calls, in turn; the best round counts
+FLOW_WORKERS = 2  # the flow's local Dask cluster (flows/clean_articles.py), and the parallel plain loop
 
 
 def row(figure: str, value: float | None, unit: str, target: str = "", ok: bool | None = None) -> dict:
@@ -208,6 +212,42 @@ def plain_loop(inbox: Path) -> float:
             if record.get("html"):
                 trafilatura.extract(record["html"], url=record["url"])
     return time.perf_counter() - start
+
+
+def _plain_share(inbox: Path, offsets: list[int], start, seconds) -> None:
+    """One process of the parallel plain loop: read, decode and extract the HTML inputs at `offsets`."""
+    start.wait()  # all processes begin together, so that they really share the machine
+    began = time.perf_counter()
+    with open(inbox, "rb") as fh:
+        for offset in offsets:
+            fh.seek(offset)
+            record = json.loads(fh.readline())
+            trafilatura.extract(record["html"], url=record["url"])
+    seconds.put(time.perf_counter() - began)
+
+
+def plain_loop_parallel(inbox: Path, processes: int = 2) -> float:
+    """Seconds for `processes` forked processes to share the plain loop's HTML inputs, dealt out in
+    turn (the slowest process's time): what the machine's cores give plain trafilatura with no
+    orchestration at all, the bound for any flow on that many workers."""
+    import multiprocessing
+
+    offsets, offset = [], 0
+    with open(inbox, "rb") as fh:  # where the HTML inputs are: found before the timing starts
+        for line in fh:
+            if json.loads(line).get("html"):
+                offsets.append(offset)
+            offset += len(line)
+    context = multiprocessing.get_context("fork")
+    start, seconds = context.Barrier(processes), context.Queue()
+    workers = [context.Process(target=_plain_share, args=(inbox, offsets[i::processes], start, seconds))
+               for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    times = [seconds.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return max(times)
 
 
 def pipeline_loop(inbox: Path, workdir: Path, batch_size: int) -> float:
@@ -391,8 +431,11 @@ def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict]
         mb = inbox.stat().st_size / 1e6
         print(f"inbox: {kinds['html']} html + {kinds['text']} text from {len(pages)} pages, {mb:.0f} MB", file=sys.stderr)
         plain = plain_loop(inbox)
+        parallel = plain_loop_parallel(inbox, FLOW_WORKERS)
         rows += [row(f"plain trafilatura loop ({kinds['html']} html; text free)", plain, "s"),
-                 row("plain loop throughput", args.articles / plain, "articles/s")]
+                 row("plain loop throughput", args.articles / plain, "articles/s"),
+                 row(f"plain loop on {FLOW_WORKERS} processes, no orchestration", parallel, "s"),
+                 row(f"plain loop on {FLOW_WORKERS} processes / plain loop (this machine's bound)", parallel / plain, "x")]
         print("pipeline without Prefect, one process ...", file=sys.stderr)
         alone = pipeline_loop(inbox, workdir, args.batch_size)
         rows += [row("pipeline without Prefect or Dask, one process (list, clean, validate, publish)", alone, "s"),
@@ -409,6 +452,8 @@ def bench_flow(pages, texts, args, workdir: Path, env: dict) -> tuple[list[dict]
                         target = "<= 0.7" if runner == "dask" else ""
                         rows.append(row(f"flow {runner}, {mode} server / plain loop", ratio, "x", target,
                                         ratio <= 0.7 if target else None))
+                        rows.append(row(f"flow {runner}, {mode} server / plain loop on {FLOW_WORKERS} processes",
+                                        run["wall_s"] / parallel, "x"))
         if not args.keep:
             inbox.unlink()
 
