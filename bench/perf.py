@@ -21,7 +21,9 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
          the timing starts, as in production, where the server is always up. Wall time is the
          subprocess's, start-up included (a 20-article run shows that fixed cost). Peak memory is
          the peak of the summed RSS of the flow process and all its children (the temporary server,
-         Dask workers), plus the running server in that mode, sampled every 0.2 s; summing RSS
+         Dask workers), plus the running server in that mode, sampled every 0.2 s (PSS every 2 s:
+         reading it costs the kernel a walk over every mapping, and sampling it every 0.2 s took a
+         tenth of the machine away from the run it measured); summing RSS
          counts shared pages twice, so it errs high. The baseline is a plain single-process loop
          reading the same inbox and calling trafilatura.extract on its HTML inputs; text inputs
          count as free there (there is no trafilatura call for them), which makes the baseline the
@@ -74,6 +76,7 @@ HUGE_ARTICLES = 100_000
 TEXT_BYTES = (3 * 1024, 8 * 1024)
 MIN_SECONDS = 1.5  # each timed call loops over its texts until at least this long, for a stable rate
 ROUNDS = 3  # rounds of all timed calls, in turn; the best round counts
+RSS_EVERY, PSS_EVERY = 0.2, 2.0  # seconds between memory samples of the flow's processes
 FLOW_WORKERS = 2  # the flow's local Dask cluster (flows/clean_articles.py), and the parallel plain loop
 
 
@@ -293,11 +296,13 @@ def process_label(p) -> str:
     return cmd[:60]
 
 
-def tree_memory(procs) -> dict[int, tuple[str, int, int]]:
-    """pid -> (label, RSS, PSS) for every process of the trees rooted at `procs`. PSS (proportional
-    set size) counts a page shared by n processes as 1/n in each, so the sum of PSS is what the
-    tree really holds; the sum of RSS counts shared pages (the interpreter, libraries, pages a
-    forked child still shares with its parent) once per process and errs high."""
+def tree_memory(procs, labels: dict, with_pss: bool) -> dict[int, tuple[str, int, int]]:
+    """pid -> (label, RSS, PSS or 0) for every process of the trees rooted at `procs`. PSS
+    (proportional set size) counts a page shared by n processes as 1/n in each, so the sum of PSS is
+    what the tree really holds; the sum of RSS counts shared pages (the interpreter, libraries, pages
+    a forked child still shares with its parent) once per process and errs high. Reading PSS costs
+    about 13 ms of CPU per 600 MB process (the kernel walks every mapping), RSS almost nothing: the
+    caller asks for PSS only now and then, so that measuring does not slow the run it measures."""
     out = {}
     for root in procs:
         try:
@@ -306,8 +311,10 @@ def tree_memory(procs) -> dict[int, tuple[str, int, int]]:
             continue
         for p in tree:
             try:
-                info = p.memory_full_info()
-                out[p.pid] = (process_label(p), info.rss, getattr(info, "pss", info.rss))
+                info = p.memory_full_info() if with_pss else p.memory_info()
+                if p.pid not in labels:
+                    labels[p.pid] = process_label(p)
+                out[p.pid] = (labels[p.pid], info.rss, getattr(info, "pss", info.rss) if with_pss else 0)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 pass  # a child that just ended
     return out
@@ -366,20 +373,27 @@ def run_flow(inbox: Path, runner: str, workdir: Path, batch_size: int, env: dict
     with open(out, "w") as o, open(err, "w") as e:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=o, stderr=e)
         watched = [psutil.Process(p.pid) for p in (proc, server) if p] if psutil else []
+        labels: dict = {}
+        next_pss = pss = 0
         while proc.poll() is None:
             if watched:
-                sample = tree_memory(watched)
-                rss, pss = sum(v[1] for v in sample.values()), sum(v[2] for v in sample.values())
+                with_pss = time.perf_counter() >= next_pss
+                if with_pss:
+                    next_pss = time.perf_counter() + PSS_EVERY
+                sample = tree_memory(watched, labels, with_pss)
+                rss = sum(v[1] for v in sample.values())
                 if rss > peak:
                     peak, at_peak = rss, sample
-                if pss > peak_pss:
-                    peak_pss, at_peak_pss = pss, sample
+                if with_pss:
+                    pss = sum(v[2] for v in sample.values())
+                    if pss > peak_pss:
+                        peak_pss, at_peak_pss = pss, sample
                 for pid, (label, r, q) in sample.items():
                     first, r0, q0 = own_peaks.get(pid, (label, 0, 0))
                     own_peaks[pid] = (first if first != "gone" else label, max(r, r0), max(q, q0))
                 if time.perf_counter() - start >= 5 * len(timeline):  # every 5 s: is memory flat or growing?
                     timeline.append((round(time.perf_counter() - start), round(rss / 1e6), round(pss / 1e6)))
-            time.sleep(0.2)
+            time.sleep(RSS_EVERY)
     wall = time.perf_counter() - start
     if not psutil:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
