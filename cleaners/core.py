@@ -1,6 +1,7 @@
 """clean_text and clean_html: the library's two entry points."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from . import detect, limits, templates
@@ -52,6 +53,13 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limit
                          language=language, source=source, url=url, removals=[])
 
 
+# One page at a time in a process: two threads parsing, pruning and extracting pages at once
+# crashed the flow's thread runner (a double free / segfault in lxml or libxml2, two runs in three
+# on a 2,000-article inbox). The page work holds the GIL nearly all the time, so the lock costs
+# threads almost nothing; for parallel cleaning use processes (the Dask runner).
+_PAGE_LOCK = threading.Lock()
+
+
 def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
                language: str | None = None, rules: RulesArg = None) -> CleanResult:
     """Clean a whole HTML page: prune junk elements, extract the article, then clean its blocks."""
@@ -64,7 +72,8 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     with limits.time_budget(bounds.time_budget):
-        page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
+        with _PAGE_LOCK:
+            page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         limits.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
         return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
