@@ -71,9 +71,10 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     limits.check_html(html, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
-    with limits.time_budget(bounds.time_budget):
-        with _PAGE_LOCK:
-            page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
+    # The lock is taken before the time budget starts: waiting for another thread's page is not
+    # this page's time.
+    with _PAGE_LOCK, limits.time_budget(bounds.time_budget):
+        page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         limits.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
         return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
