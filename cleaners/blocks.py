@@ -31,6 +31,7 @@ def split_blocks(text: str) -> list[Block]:
     hard-wrapped lines (a line broken mid-sentence, continuing in lower case) are joined again.
     """
     blocks: list[Block] = []
+    pieces: list[list[str]] = []  # each block's lines and joiners, joined once at the end (linear)
     pending_marker = False
     previous_line_blank = True
     for line in text.split("\n"):
@@ -43,18 +44,26 @@ def split_blocks(text: str) -> list[Block]:
             continue
         if pending_marker:
             blocks.append(Block(line, "item"))
+            pieces.append([line])
             pending_marker = False
         elif _BULLET.match(line):
-            blocks.append(Block(_BULLET.sub("", line), "item"))
-        elif blocks and not previous_line_blank and _is_continuation(blocks[-1].text, line):
-            last = blocks[-1]
-            joiner = "" if _HYPHEN_BREAK.search(last.text) and line[0].islower() else " "
-            if joiner == "":
-                last.text = last.text[:-1]
-            last.text = f"{last.text}{joiner}{line}"
+            item = _BULLET.sub("", line)
+            blocks.append(Block(item, "item"))
+            pieces.append([item])
+        elif blocks and not previous_line_blank and _is_continuation(pieces[-1][-1], line):
+            last = pieces[-1]
+            if _HYPHEN_BREAK.search(last[-1], len(last[-1]) - 2) and line[0].islower():
+                last[-1] = last[-1][:-1]  # "Ver-" + "sicherung": the hyphen only broke the line
+                last.append(line)
+            else:
+                last.extend((" ", line))
         else:
             blocks.append(Block(line))
+            pieces.append([line])
         previous_line_blank = False
+    for block, parts in zip(blocks, pieces):
+        if len(parts) > 1:
+            block.text = "".join(parts)
     for block in blocks:
         if block.kind == "paragraph" and looks_like_heading(block.text, block.words):
             block.kind = "heading"

@@ -8,7 +8,8 @@ from . import detect, limits, templates
 from .blocks import ends_with, looks_like_heading, render, split_blocks
 from .errors import CleaningError
 from .extract_meta import metadata_from_removals
-from .language import detect_language
+from .language import choose_language
+from .matching import timeouts_recorded
 from .model import Block, CleanResult, Metadata, Removal
 from .normalize import normalize_text
 from .rules import RuleSet, load_rules
@@ -31,8 +32,9 @@ def clean_text(text: str, *, source: str | None = None, url: str | None = None,
         raise TypeError(f"clean_text takes str, not {type(text).__name__}")
     bounds = limits.current()  # the environment is read once per article
     limits.check_text(text, bounds)
-    with limits.time_budget(bounds.time_budget):
-        return _clean_text(text, source=source, url=url, language=language, rules=rules, bounds=bounds)
+    with limits.time_budget(bounds.time_budget), timeouts_recorded() as timed_out:
+        result = _clean_text(text, source=source, url=url, language=language, rules=rules, bounds=bounds)
+    return _with_timeouts(result, timed_out)
 
 
 def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limits) -> CleanResult:
@@ -42,7 +44,7 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limit
     limits.check_blocks(blocks, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
-    language = language or detect_language(" ".join(b.text for b in blocks[:40]))
+    language = choose_language(language, " ".join(b.text for b in blocks[:40]))
     article_rules = ruleset.for_article(language, source)
     title = None
     first = blocks[0]
@@ -73,12 +75,21 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     source = source or registered_domain(url)
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
-    with _PAGE_LOCK, limits.time_budget(bounds.time_budget):
+    with _PAGE_LOCK, limits.time_budget(bounds.time_budget), timeouts_recorded() as timed_out:
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         limits.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
-        return _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
-                             language=page.language, source=source, url=url, removals=page.pruned)
+        result = _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
+                               language=page.language, source=source, url=url, removals=page.pruned)
+    return _with_timeouts(result, timed_out)
+
+
+def _with_timeouts(result: CleanResult, timed_out: list[str]) -> CleanResult:
+    """A rule whose pattern ran out of time matched nothing; the result says which ones."""
+    if timed_out:
+        result.timed_out = list(timed_out)
+        result.warnings.append("rule_timeout")
+    return result
 
 
 def rule_catalogue(rules: RulesArg = None) -> dict[str, tuple[str, str]]:

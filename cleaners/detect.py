@@ -10,6 +10,7 @@ import re
 
 from . import limits
 from .dates import find_date
+from .matching import skeleton
 from .model import CATEGORIES, Block
 from .rules import ArticleRules, Rule
 from .verdicts import Verdicts, is_substantial
@@ -20,6 +21,7 @@ HEURISTICS: dict[str, tuple[str, str]] = {
     "author_bio.name-then-bio": ("author_bio", "A lone name line followed by a short text about that person is an author box."),
     "related.link-list": ("related", "A list whose every item is one link to another article (or a linked headline over a short subline) is a related-articles box."),
     "metadata.title-repeat": ("metadata", "The headline repeated above the article (with the site's name, or under its kicker line) is the title, kept as such."),
+    "template.repeated-paragraph": ("template", "The same paragraph twice in a row on the page: the extractor keeps one copy, the repeat is a page glitch."),
     **{
         f"{category}.junk-cluster": (category, "A short line next to removed junk at the end of the article belongs to that junk.")
         for category in CATEGORIES
@@ -63,7 +65,7 @@ def _apply(blocks: list[Block], hits: dict[int, list], verdicts: Verdicts, wante
             if not wanted(rule, index):
                 continue
             if rule.kind == "sentence":
-                spans = [m.span() for m in rule.regex.finditer(text)]
+                spans = [m.span() for m in rule.regex.finditer(skeleton(text))]
                 verdicts.remove_sentences(index, spans, rule.category, rule.id, rule.why)
                 if verdicts.is_removed(index):
                     break

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
 from . import limits
 from .detect import HEURISTICS
 from .errors import CleaningError
-from .language import detect_language
+from .language import choose_language
 from .model import Block, Metadata, Removal
 from .normalize import normalize_inline, normalize_text
 from .page_meta import page_metadata
@@ -48,21 +49,71 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     place_streamed_segments(tree)
     # <template> content is never shown (and trafilatura would extract it): it is not page text
     etree.strip_elements(tree, "template", with_tail=False)
-    language = language or _page_language(tree)
-    article_rules = ruleset.for_article(language, source)
+    # The page's lang attribute is a hint (often a CMS default): what its paragraphs say comes first.
+    hint = language or _page_language(tree)
+    page_language = choose_language(hint, _paragraph_sample(tree))
+    article_rules = ruleset.for_article(page_language, source)
     pruned = _prune(tree, article_rules.selectors) + _prune_link_lists(tree, source) + _prune_by_text(tree, article_rules)
     title, metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
+    repeated = _repeated_paragraphs(tree)
     document = _extract_article(tree, url)
     if document is None or document.body is None:
         raise CleaningError("no_article", "no article text found in the page")
     blocks = _blocks_from_body(document.body)
     limits.check_blocks(blocks)
+    pruned += _repeats_left_out(repeated, blocks)
     blocks, repeats = _drop_title_lines(blocks, title)
     pruned += repeats
     if not blocks:
         raise CleaningError("no_article", "no article text found in the page")
-    language = language or detect_language(" ".join(b.text for b in blocks[:40]))
+    language = choose_language(page_language, " ".join(b.text for b in blocks[:40]))
     return Page(blocks, title, language, metadata, pruned)
+
+
+_PARAGRAPH_SAMPLE = etree.XPath("(//p)[position() <= 40]")
+
+
+def _paragraph_sample(tree) -> str:
+    return " ".join(" ".join(p.itertext()) for p in _PARAGRAPH_SAMPLE(tree))
+
+
+# The extractor keeps one copy of a substantial block repeated right after itself (its own
+# overlapping candidates make such repeats). When the page itself repeats a paragraph, the copy
+# it leaves out is recorded here, so no word leaves without a record.
+REPEAT_ID = "template.repeated-paragraph"
+_MIN_REPEAT_CHARS = 50  # the extractor's own threshold (shorter repeats stay)
+_SUBSTANTIAL = ("//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::blockquote]"
+                f"[string-length(normalize-space()) > {_MIN_REPEAT_CHARS}]")
+_BLOCK_ELEMENTS = etree.XPath(_SUBSTANTIAL)
+_REPEATED = etree.XPath(_SUBSTANTIAL + "[normalize-space() = normalize-space(preceding-sibling::*[1])]")
+
+
+def _repeated_paragraphs(tree) -> dict[str, tuple[int, int]]:
+    """For each paragraph the page repeats right after itself: (its copies on the page, how many
+    of them follow a copy)."""
+    repeats = Counter(_element_text(element) for element in _REPEATED(tree))
+    if not repeats:
+        return {}
+    copies = Counter(text for text in map(_element_text, _BLOCK_ELEMENTS(tree)) if text in repeats)
+    return {text: (copies[text], extra) for text, extra in repeats.items()}
+
+
+def _element_text(element) -> str:
+    return normalize_inline(" ".join(element.itertext()))
+
+
+def _repeats_left_out(repeated: dict[str, tuple[int, int]], blocks: list[Block]) -> list[Removal]:
+    """A removal for each repeat the result left out (it holds fewer copies than the page)."""
+    if not repeated:
+        return []
+    held = Counter(block.text for block in blocks if block.text in repeated)
+    why = HEURISTICS[REPEAT_ID][1]
+    removals = []
+    for text, (copies, extra) in repeated.items():
+        if held[text]:  # (a paragraph the extractor left out altogether is page furniture, not a repeat)
+            missing = min(extra, copies - held[text])
+            removals.extend(Removal("template", REPEAT_ID, text, "element", -1, why) for _ in range(missing))
+    return removals
 
 
 # The headline is the result's title; at the top of the text it would be there twice. Pages repeat
@@ -158,7 +209,7 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
 
 def parse_page(html: str | bytes):
     """The page's tree (None when it is not HTML), decoded and repaired as trafilatura would."""
-    text = decode_file(html)
+    text = _drop_invalid_references(decode_file(html))
     beginning = text[:50].lower()
     text = repair_faulty_html(text, beginning)
     tree = _parse(text)
@@ -167,6 +218,25 @@ def parse_page(html: str | bytes):
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None
     return tree
+
+
+# A reference to a character XML cannot hold (a control character, a surrogate, U+FFFE): libxml2
+# stops reading the page there and the article is lost. Such a character is never shown and the
+# text normaliser would remove it anyway, so the reference goes before parsing. (Candidates: short
+# numbers and the ranges of surrogates and non-characters; each is then checked exactly.)
+_CHAR_REFERENCE = re.compile(r"&#(?:0*(\d{1,2}|5[5-7]\d{3}|655\d\d|\d{7,})|[xX]0*([0-9a-fA-F]{1,2}|[dD][89a-fA-F]"
+                             r"[0-9a-fA-F]{2}|[fF]{3}[eEfF]|[0-9a-fA-F]{7,}))(?![0-9a-fA-F]);?")
+
+
+def _drop_invalid_references(text: str) -> str:
+    return _CHAR_REFERENCE.sub(_valid_reference, text) if "&#" in text else text
+
+
+def _valid_reference(match: re.Match) -> str:
+    decimal, hexadecimal = match.groups()
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code < 0xD800 or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    return match.group() if allowed or code == 0 else ""  # NUL: libxml2 reads it as U+FFFD already
 
 
 def _parse(text: str | bytes):
@@ -447,9 +517,11 @@ def _blocks_from_body(body) -> list[Block]:
         if tag == "head":
             raw.append(Block(_text(child), "heading"))
         elif tag == "list":
-            raw.extend(Block(_text(item), "item") for item in child.iter("item"))
+            # Each item once, with its own text: a nested list's items are blocks of their own.
+            raw.extend(Block(_text(item, _NESTED), "item") for item in child.iter("item"))
         elif tag == "table":
-            raw.extend(Block(" ".join(_text(cell) for cell in row.iter("cell")), "paragraph") for row in child.iter("row"))
+            raw.extend(Block(" ".join(_text(cell, _NESTED) for cell in row.iter("cell") if _row_of(cell) is row),
+                             "paragraph") for row in child.iter("row"))
         else:
             kind = "quote" if tag == "quote" else "paragraph"
             raw.extend(Block(line, kind) for line in _lines(child))
@@ -463,14 +535,23 @@ def _blocks_from_body(body) -> list[Block]:
 _SEPARATING = {"lb", "p", "cell", "row", "item", "head", "list", "quote", "table"}
 
 
-def _text(element) -> str:
-    """An element's text on one line, with a space wherever a line break or block boundary was."""
-    if not any(child.tag in _SEPARATING for child in element.iter()):
+# Lists and tables inside an item or cell: their text is read where they are, not again with it.
+_NESTED = frozenset({"list", "table"})
+
+
+def _row_of(cell):
+    return next(cell.iterancestors("row"), None)
+
+
+def _text(element, skip: frozenset = frozenset()) -> str:
+    """An element's text on one line, with a space wherever a line break or block boundary was
+    (without the text of descendants whose tag is in `skip`)."""
+    if not skip and not any(child.tag in _SEPARATING for child in element.iter()):
         return " ".join("".join(element.itertext()).split())
-    return " ".join(" ".join(_lines(element)).split())
+    return " ".join(" ".join(_lines(element, skip)).split())
 
 
-def _lines(element) -> list[str]:
+def _lines(element, skip: frozenset = frozenset()) -> list[str]:
     """An element's text, split where the page had line breaks and block boundaries."""
     parts: list[str] = []
 
@@ -479,7 +560,8 @@ def _lines(element) -> list[str]:
             parts.append("\n")
         parts.append(_spaced(node.text))
         for child in node:
-            walk(child)
+            if child.tag not in skip:
+                walk(child)
             if child.tag in _SEPARATING:
                 parts.append("\n")
             parts.append(_spaced(child.tail))

@@ -23,3 +23,9 @@ def detect_language(text: str, sample: int = 4000) -> str | None:
     if scores[best] < 2 or scores[best] < 1.5 * min(scores.values()):
         return None
     return best
+
+
+def choose_language(hint: str | None, text: str) -> str | None:
+    """The language the text clearly shows; the hint (a page's lang attribute, an inbox field,
+    a caller's guess: often a CMS default) only when the text does not say."""
+    return detect_language(text) or hint

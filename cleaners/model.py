@@ -69,6 +69,7 @@ class CleanResult:
     url: str | None = None
     kept_positions: list[int] = field(default_factory=list)  # block index of each published block
     blocks: list[Block] = field(default_factory=list, repr=False)  # the blocks judged; positions index these
+    timed_out: list[str] = field(default_factory=list)  # rules whose pattern ran out of time (matched nothing)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (the judged blocks are left out: the text and removals say it all)."""

@@ -15,14 +15,23 @@ import ftfy
 # Keep typographic quotes and full-width characters as the author wrote them: only repair damage.
 _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
 
-# Invisible characters that only get in the way (zero-width space/joiners, BOM, word joiner, soft hyphen).
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Invisible characters: Unicode's default-ignorable code points (zero-width space and joiners, soft
+# hyphen, BOM, word joiner, invisible operators, bidi marks, embeddings, overrides and isolates,
+# the combining grapheme joiner, Mongolian and variation selectors, Hangul fillers, tag characters).
+# They show nothing, and inside a word ("Anz\u200eeige") they would hide it from every rule.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_INVISIBLE_CLASS = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in _INVISIBLE_RANGES)
 # Every horizontal space that is not a plain space (NBSP, narrow NBSP, thin space, ideographic ...).
 _ODD_SPACE_CHARS = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000\t\f\v"
 _LINE_BREAKS = "\r\u2028\u2029"
 _CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F]))
 
-_INVISIBLE = re.compile(f"[{re.escape(_INVISIBLE_CHARS)}]")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
 _ODD_SPACE = re.compile(f"[{re.escape(_ODD_SPACE_CHARS)}]+")
 _SPACE_RUN = re.compile(" {2,}")
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
@@ -57,7 +66,8 @@ _MAYBE_BROKEN_BYTES = re.compile(
     _byte_alternatives(_BROKEN_ALONE) + b"|" + _SURROGATE_BYTES + b"|"
     + _byte_alternatives(_MOJIBAKE_LEAD) + _byte_alternatives(_MOJIBAKE_NEXT)
 )
-_ODD_BYTES = re.compile(_byte_alternatives(_INVISIBLE_CHARS + _ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS))
+# Looked for among the text's unusual bytes only (decoded again: a short string).
+_ODD = re.compile(f"[{_INVISIBLE_CLASS}{re.escape(_ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)}]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 
 
@@ -68,11 +78,11 @@ def normalize_text(text: str) -> str:
         if _MAYBE_BROKEN_BYTES.search(unusual) and _MAYBE_BROKEN.search(text):
             text = _repair_mojibake(text)
             unusual = _unusual_bytes(text)
-        text = unicodedata.normalize("NFC", text)
-        if _ODD_BYTES.search(unusual):
+        if _ODD.search(unusual.decode("utf-8", "surrogatepass")):
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
             text = _CONTROL.sub("", _INVISIBLE.sub("", text))
             text = _ODD_SPACE.sub(" ", text)
+        text = unicodedata.normalize("NFC", text)  # after: an invisible character may have kept a pair apart
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     return "\n".join(line.strip() for line in text.split("\n"))

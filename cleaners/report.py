@@ -24,6 +24,7 @@ WARNINGS = {
     "truncated": "the article ends mid-sentence",
     "over_pruned": "less than 40 % of the words were left",
     "empty": "nothing was left",
+    "rule_timeout": "a rule's pattern ran out of time on this article and matched nothing (see timed_out)",
 }
 
 

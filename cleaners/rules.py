@@ -18,10 +18,10 @@ from pathlib import Path
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
-from . import limits
 from .literals import Gate, fold, required_words
+from .matching import BoundedPattern, PatternError, compile_pattern, skeleton
 from .model import CATEGORIES
-from .selectors import SelectorSet
+from .selectors import MAX_SELECTOR_STEPS, SelectorSet, selector_steps
 
 BUILTIN_DIR = Path(__file__).parent / "rules"
 KINDS = ("block", "sentence", "section", "selector")
@@ -56,8 +56,8 @@ class Rule:
     item_max_words: int | None = None  # for sections: a longer block under the heading ends the section
 
     @cached_property
-    def regex(self) -> re.Pattern:
-        return re.compile(self.pattern, 0 if self.case_sensitive else re.IGNORECASE)
+    def regex(self) -> BoundedPattern:
+        return compile_pattern(self.pattern, self.case_sensitive, owner=self.id)
 
     @cached_property
     def selector(self) -> CSSSelector:
@@ -68,10 +68,17 @@ class Rule:
             return False
         return language is None or "*" in self.languages or language in self.languages
 
-    def matches_block(self, text: str, words: int | None = None) -> re.Match | None:
-        if self.max_words is not None and (words if words is not None else len(text.split())) > self.max_words:
+    def matches_block(self, text: str, words: int | None = None):
+        """The first match in the block's skeleton (see matching.py), or None."""
+        if self.max_words is not None and ((words if words is not None else len(text.split())) > self.max_words
+                                           or len(text) > self.max_words * MAX_WORD_CHARS):
             return None
-        return self.regex.search(text)
+        return self.regex.search(skeleton(text))
+
+
+# A rule for short blocks is about short blocks: one "word" of 100 KB is not one word. Bounding the
+# characters too keeps a pattern such as `a.*b` from meeting a huge block that has few spaces.
+MAX_WORD_CHARS = 60
 
 
 def _same_site(source: str, site: str) -> bool:
@@ -118,7 +125,7 @@ class ArticleRules:
         self.required = [required_words(r.pattern) for r in self.text_rules]
         self._steps: dict[tuple, _Step] = {}
 
-    def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, re.Match]]:
+    def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, object]]:
         """Every text rule that matches this block, in file order (site packs first).
         With anchored_only, only the rules anchored at the start of the block (a cheap check).
         `words` is the block's word count, when the caller has it."""
@@ -126,11 +133,12 @@ class ArticleRules:
 
     def matching_all(self, texts: list[str], anchored_only: list[bool] | None = None,
                      words: list[int] | None = None, positions: tuple[str, ...] | None = None,
-                     kinds: tuple[str, ...] | None = None) -> list[list[tuple[Rule, re.Match]]]:
+                     kinds: tuple[str, ...] | None = None) -> list[list[tuple[Rule, object]]]:
         """`matching` for many blocks at once (much cheaper than one by one). With `positions` or
         `kinds`, only the rules of those positions or kinds are tried."""
         if words is None:
             words = [len(text.split()) for text in texts]
+        texts = [skeleton(text) for text in texts]  # letters that imitate Latin ones are matched as such
         anchored_only = anchored_only or [False] * len(texts)
         by_step: dict[int, list[int]] = {}
         for index, count in enumerate(words):
@@ -145,12 +153,12 @@ class ArticleRules:
                 if anchored_only[index]:
                     # One combined match at the start costs far less than the gate's scan of a long block.
                     anchored = step.all_anchored_pattern
-                    candidates = step.all_anchored if anchored is not None and anchored.match(text) else []
+                    candidates = step.all_anchored if anchored is not None and anchored.may_match_at_start(text) else []
                 else:
                     candidates = gated[index]
-                    if step.anchored_pattern is not None and step.anchored_pattern.match(text):
+                    if step.anchored_pattern is not None and step.anchored_pattern.may_match_at_start(text):
                         candidates.extend(step.ungated_anchored)
-                    if step.floating_pattern is not None and step.floating_pattern.search(text):
+                    if step.floating_pattern is not None and step.floating_pattern.may_match(text):
                         candidates.extend(step.ungated_floating)
                 for n in sorted(candidates):
                     rule = self.text_rules[n]
@@ -192,14 +200,15 @@ class _Step:
         self.all_anchored_pattern = _combine([rules.text_rules[n] for n in self.all_anchored])
 
 
-def _combine(rules: list[Rule]) -> re.Pattern | None:
+def _combine(rules: list[Rule]) -> BoundedPattern | None:
+    """One pre-check for several rules: it may say "maybe" (a timeout), never "no" wrongly."""
     if not rules:
         return None
     parts = [f"(?{'-' if r.case_sensitive else ''}i:{r.pattern})" for r in rules]
     try:
-        return re.compile("|".join(parts))
-    except re.error:  # patterns that cannot share one regex (named groups, back-references)
-        return re.compile("")
+        return compile_pattern("|".join(parts), case_sensitive=True)
+    except PatternError:  # patterns that cannot share one regex (named groups, back-references)
+        return compile_pattern("", case_sensitive=True)
 
 
 NO_LIMIT = 10**9
@@ -298,6 +307,8 @@ def _load_files(stamped_files: tuple) -> RuleSet:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise RuleError(f"{path}: not a valid TOML file: {exc}") from None
+        except RecursionError:  # [[[[...]]]]: deeper than the parser's stack
+            raise RuleError(f"{path}: not a valid TOML file: values nested too deeply to read") from None
         pack = data.get("pack", {})
         sites = tuple(pack.get("sites", ()))
         never_publish.extend(pack.get("never_publish", ()))
@@ -358,10 +369,9 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
     )
     try:
         rule.selector if rule.kind == "selector" else rule.regex
-    except (re.error, SelectorError) as exc:
+    except (PatternError, SelectorError) as exc:
         fail(f"pattern does not compile: {exc}")
-    if rule.kind != "selector" and BUILTIN_DIR not in path.resolve().parents:
-        problem = limits.pattern_problem(rule.pattern, rule.case_sensitive)  # a user's rule must not hang a run
-        if problem:
-            fail(f"pattern rejected: {problem}")
+    if rule.kind == "selector" and sum(selector_steps(rule.pattern)) > MAX_SELECTOR_STEPS:
+        fail(f"selector has more than {MAX_SELECTOR_STEPS} descendant or sibling steps ('a b', 'a ~ b'): "
+             "each one multiplies its cost on a large page")
     return rule

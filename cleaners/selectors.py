@@ -15,7 +15,9 @@ import cssselect
 from cssselect import parser as css
 from lxml import etree
 
+from .limits import deeper_than as _deeper_than
 from .literals import trie_pattern
+from .matching import report_timeout
 
 _OPERATORS = {
     "exists": lambda v: "",
@@ -115,14 +117,31 @@ class SelectorSet:
         if self.tag_xpath is not None:
             elements.update(dict.fromkeys(self.tag_xpath(tree)))
         found = []
-        for element in sorted(elements, key=_document_position):
+        for element in _in_document_order(elements, tree):
             for rule, compounds in self.compiled:
                 if any(c.matches(element) for c in compounds):
                     found.append((rule, element))
                     break
-        for rule in self.fallback:
-            found.extend((rule, element) for element in rule.selector(tree))
+        if self.fallback:
+            cost = _page_cost(tree)
+            for rule in self.fallback:
+                if cost(rule) > MAX_SELECTOR_COST:
+                    report_timeout(rule.id)  # too costly on this page: counts as no match, and says so
+                    continue
+                found.extend((rule, element) for element in rule.selector(tree))
         return found
+
+
+def _in_document_order(elements: dict, tree) -> list:
+    """The elements in document order. A few are placed by their index path; many by one walk over
+    the tree (an index path costs as much as the siblings before it: 49,000 siblings would make
+    sorting them quadratic)."""
+    if len(elements) <= _FEW:
+        return sorted(elements, key=_document_position)
+    return [element for element in tree.iter() if element in elements]
+
+
+_FEW = 16
 
 
 def _document_position(element) -> tuple[int, ...]:
@@ -132,6 +151,59 @@ def _document_position(element) -> tuple[int, ...]:
         position.append(parent.index(element))
         element, parent = parent, parent.getparent()
     return tuple(reversed(position))
+
+
+# Selectors with combinators run as libxml2 XPath, which cannot be stopped. Each descendant step
+# walks the subtree of every element reached so far (at most elements x depth), each general
+# sibling step the siblings after each (at most elements squared). A selector whose bound on the
+# page is above this is not run there, and the rule is reported as timed out. (40 descendant
+# steps on a 200-deep page took 147 s; one step on the largest bench page is far below the bound.)
+MAX_SELECTOR_COST = 20_000_000
+# And when loaded: a selector of more steps than this is refused outright.
+MAX_SELECTOR_STEPS = 8
+_COUNT = etree.XPath("count(//*)")
+
+
+def selector_steps(pattern: str) -> tuple[int, int]:
+    """(descendant steps, general sibling steps) of the costliest selector in a comma list."""
+    worst = (0, 0)
+    for selector in cssselect.parse(pattern):
+        tokens = [token for token in _combinators(selector.parsed_tree)]
+        worst = max(worst, (tokens.count(" "), tokens.count("~")))
+    return worst
+
+
+def _combinators(tree):
+    while tree is not None:
+        if isinstance(tree, css.CombinedSelector):
+            yield tree.combinator
+            yield from _combinators(tree.selector)
+            tree = tree.subselector
+        else:
+            tree = getattr(tree, "selector", None)
+
+
+def _page_cost(tree):
+    """A function: a fallback rule's cost bound on this page (elements and depth measured once)."""
+    elements = int(_COUNT(tree))
+    depth = _depth(tree)
+
+    def cost(rule) -> int:
+        descendant, sibling = selector_steps(rule.pattern)
+        return elements * (1 + descendant * depth) + sibling * elements * elements
+
+    return cost
+
+
+def _depth(tree) -> int:
+    """The page's nesting depth, by bisection over "is some element this deep" (each an XPath)."""
+    low, high = 0, 1
+    while _deeper_than(high)(tree):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _deeper_than(middle)(tree) else (low, middle)
+    return high
 
 
 class _Quick:

@@ -11,13 +11,18 @@ _ABBREVIATION = re.compile(
     r"Aug|Sep|Sept|Okt|Oct|Nov|Dez|Dec|Inc|Ltd|Co|Corp|Jr|Sr|No|S|z\.\s?B|d\.\s?h|u\.\s?a|v\.\s?a)\.|\b\d{1,2}\.)$"
 )
 
+_LONGEST_ABBREVIATION = 8  # "Sept." with the boundary before it, "z. B." with its space
+
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence in text, end exclusive; white space between them is left out."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if text[match.start()] == "." and _ABBREVIATION.search(text[start : match.start() + 1]):
+        end = match.start() + 1
+        # Only the last few characters can hold an abbreviation: searching the whole sentence so far
+        # would make a run of skipped boundaries ("am 3. Mai und am 4. Mai ...") quadratic.
+        if text[match.start()] == "." and _ABBREVIATION.search(text, max(start, end - _LONGEST_ABBREVIATION), end):
             continue
         spans.append((start, match.start(1)))
         start = match.end(1)

@@ -1,24 +1,32 @@
-"""Rules written by users: a catastrophic-backtracking pattern cannot hang a run (it is refused when
-loaded, with a message naming the file and the rule), and a rule file is data: nothing in it runs."""
+"""Rules written by users: a catastrophic-backtracking pattern cannot hang a run (every pattern call
+has a timeout, and a call that runs out is reported by rule id), and a rule file is data: nothing in
+it runs."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from cleaners import RuleError, clean_text, limits, load_rules
+from cleaners import RuleError, clean_text, load_rules
 
-CATASTROPHIC = [r"(a+)+$", r"^(\w+\s?)*$", r"(a|aa)+$", r"(x+x+)+y", r"^(\d+)*$", r"(\w+)*@", r".*.*.*=.*x",
-                r"^Lesen Sie (\w+\s?)+!$", r"([a-z]+-?)*[a-z]$"]
-SAFE = [r"\bfoo\b", r"^Lesen Sie auch:", r"(?:ab)+c", r"(a++)+$", r"^(?:[A-Z]\w+\s+){0,3}ist\b", r"\s*\S+\s*foo",
-        r"^(https?://\S+[\s,;]*){2,}$", r"\b(sicher(e|n)\s+dir)\b[^.!?]{0,80}\bbonus\b"]
+# Patterns that backtrack badly on `re`, each with a block that makes it do so: rules are data users
+# write, so each must still leave clean_text in bounded time (the built-in URL list pattern as it was,
+# overlapping alternations under a repeat, bounded nested repeats, nested repeats in a lookahead, a
+# chain of .*).
+SLOW = [
+    (r"^(https?://\S+[\s,;]*){2,}$", " ".join(f"https://example.com/{n}" for n in range(40)) + " Wort"),
+    (r"^(\w|\d)+$", "1" * 60 + "!"),
+    (r"^(a{1,10}){1,10}$", "a" * 90 + "!"),
+    (r"^(?=(a+)+$)", "a" * 60 + "!"),
+    (r"a.*b.*c.*d.*e", "a" + "b" * 150 + "c" * 150 + "d" * 150),
+    (r"(a+)+$", "a" * 60 + "!"),
+    (r"^(\w+\s?)*$", "abc " * 40 + "!"),
+]
 ARTICLE = ("Brücke wird saniert\n\nDie Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zum Sommer zu "
-           "sanieren und dafür Geld bereitzustellen.\n\n" + "a" * 40 + "!\n\nDer Bürgermeister bat um Geduld.")
+           "sanieren und dafür Geld bereitzustellen.\n\n{block}\n\nDer Bürgermeister bat um Geduld.")
 
 
 def rule_file(folder: Path, pattern: str, rule_id: str = "promo.user-rule", **extra) -> Path:
@@ -38,54 +46,54 @@ def rule_file(folder: Path, pattern: str, rule_id: str = "promo.user-rule", **ex
     return path
 
 
-@pytest.mark.parametrize("pattern", CATASTROPHIC)
-def test_catastrophic_patterns_are_found(pattern):
+@pytest.mark.parametrize("pattern, block", SLOW, ids=[f"slow-{n}" for n in range(len(SLOW))])
+def test_a_slow_user_pattern_cannot_hold_clean_text(tmp_path, monkeypatch, pattern, block):
+    """Each pattern call has a timeout: a call that runs out counts as no match and is reported."""
+    monkeypatch.setenv("CLEANERS_MATCH_SECONDS", "0.2")
+    rules = load_rules(rule_file(tmp_path / "rules", pattern, rule_id="promo.slow-rule").parent)
     start = time.monotonic()
-    problem = limits.pattern_problem(pattern)
-    assert problem and "backtrack catastrophically" in problem, problem
-    assert time.monotonic() - start < 10
+    result = clean_text(ARTICLE.format(block=block), rules=rules)
+    assert time.monotonic() - start < 5
+    assert "Der Bürgermeister bat um Geduld." in result.text
+    if result.timed_out:
+        assert result.timed_out == ["promo.slow-rule"] and "rule_timeout" in result.warnings
 
 
-@pytest.mark.parametrize("pattern", SAFE)
-def test_safe_patterns_pass(pattern):
-    assert limits.pattern_problem(pattern) is None
+def test_a_timed_out_rule_is_reported_by_id(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLEANERS_MATCH_SECONDS", "0.1")
+    rules = load_rules(rule_file(tmp_path / "rules", r"^(a{1,10}){1,10}$", rule_id="promo.slow-rule").parent)
+    result = clean_text(ARTICLE.format(block="a" * 90 + "!"), rules=rules)
+    assert result.timed_out == ["promo.slow-rule"] and "rule_timeout" in result.warnings
+    assert "a" * 90 + "!" in result.text  # no match: the block stays
 
 
-def test_every_built_in_rule_passes_the_check():
-    rules = [r for r in load_rules().rules if r.kind != "selector"]
-    assert rules
-    for rule in rules:
-        assert limits.pattern_problem(rule.pattern, rule.case_sensitive) is None, rule.id
+def test_no_built_in_pattern_times_out_on_blocks_made_to_make_it_backtrack():
+    """Built-in patterns are linear by construction, not saved by the timeout: each meets runs of its
+    own examples' words, glued and spaced, with a failing tail, and must not run out of time."""
+    for rule in [r for r in load_rules().rules if r.kind != "selector"]:
+        rule.matches_block("§ warm-up")  # compiled, and the confusables table built, before timing
+        for example in (*rule.examples_remove, *rule.examples_keep):
+            for word in example.split()[:4]:
+                for block in ((word + " ") * 2000 + "§", word * 2000 + "§", (word + "-") * 2000):
+                    start = time.monotonic()
+                    rule.matches_block(block)
+                    assert time.monotonic() - start < 0.2, (rule.id, block[:40])
 
 
-def test_a_catastrophic_user_rule_is_refused_at_load_time(tmp_path):
-    """Needs the call in cleaners/rules.py _parse_rule (see the README, "Limits and reliability")."""
-    path = rule_file(tmp_path / "rules", r"(a+)+$", rule_id="promo.slow-rule")
+def test_a_url_list_followed_by_a_word_is_fast_and_kept():
+    block = " ".join(f"https://example.com/{n}" for n in range(40)) + " Wort"
     start = time.monotonic()
-    with pytest.raises(RuleError) as error:
-        load_rules(path.parent)
-    message = str(error.value)
-    assert "mine.toml" in message and "promo.slow-rule" in message and "backtrack" in message, message
-    assert time.monotonic() - start < 10
+    result = clean_text(ARTICLE.format(block=block))
+    assert time.monotonic() - start < 2 and not result.timed_out
+    assert block in result.text
 
 
-def test_a_catastrophic_rule_cannot_hang_a_run(tmp_path):
-    """A whole pipeline batch with such a rule and a block that would make it backtrack for hours:
-    the run fails at once, naming the rule (in a child process, killed if it hangs)."""
-    rules = rule_file(tmp_path / "rules", r"(a+)+$", rule_id="promo.slow-rule").parent
-    inbox = tmp_path / "inbox.jsonl"
-    inbox.write_text('{"id": "a", "text": %s}\n' % __import__("json").dumps(ARTICLE), encoding="utf-8")
-    code = (
-        "import sys\n"
-        "from flows import inbox\n"
-        "from flows.pipeline import Options, process_batch\n"
-        f"process_batch(inbox.scan({str(inbox)!r}), Options(store_url={'sqlite:///' + str(tmp_path / 's.db')!r}, rules_dir={str(rules)!r}))\n"
-    )
-    try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the run hung on a catastrophic rule")
-    assert done.returncode != 0 and "promo.slow-rule" in done.stderr and "RuleError" in done.stderr, done.stderr[-1500:]
+def test_a_deeply_nested_toml_array_is_a_rule_error(tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="deep.toml: not a valid TOML file"):
+        load_rules(folder)
 
 
 def test_a_rule_file_is_data_nothing_in_it_runs(tmp_path):
@@ -104,7 +112,7 @@ def test_a_rule_file_is_data_nothing_in_it_runs(tmp_path):
     ruleset = load_rules(folder)
     rule = ruleset.by_id["promo.looks-like-python"]
     assert rule.why == payload and rule.pattern == re.escape(payload)  # just text
-    result = clean_text(ARTICLE.replace("Der Bürgermeister", payload + "\n\nDer Bürgermeister"), rules=ruleset)
+    result = clean_text(ARTICLE.format(block=payload), rules=ruleset)
     assert "promo.looks-like-python" in [r.rule_id for r in result.removals]  # the pattern matched the text, as text
     assert not marker.exists(), "something in the rule folder was executed"
 
