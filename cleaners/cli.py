@@ -7,22 +7,25 @@
 
 Results go to stdout (JSON with --json), messages to stderr. Exit codes: 0 ok; 1 at least one input
 could not be read or cleaned (the others are still processed), or a rule or example failed; 2 wrong
-usage.
+usage. An input that is not a regular file (a device, a FIFO) or is over the size limit
+(CLEANERS_MAX_INPUT_BYTES) is refused without being read whole; standard input is read up to the limit.
 """
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import re
 import shutil
+import stat
 import sys
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, limits
 from .core import clean_html, clean_text
 from .errors import CleaningError
 from .rules import RuleError, load_rules
@@ -68,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Print each article with what was removed struck through in place, "
                                               "labelled [category rule-id]. Colours only on a terminal and without NO_COLOR.")
     explain.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the output (default auto)")
-    explain.add_argument("--width", type=int, help="wrap lines at this width, 0 for no wrapping "
+    explain.add_argument("--width", type=_width, help="wrap lines at this width, 0 for no wrapping "
                                                    "(default: the terminal's width up to 100; no wrapping when piped)")
     explain.set_defaults(run=_cmd_explain)
 
@@ -113,28 +116,85 @@ def _input_options() -> argparse.ArgumentParser:
     options.add_argument("--url", help="the article's URL")
     options.add_argument("--language", help="language hint, e.g. de or en (default: detected)")
     options.add_argument("--rules", action="append", metavar="DIR", help="extra rule directory (repeatable)")
-    options.add_argument("--encoding", default="utf-8", help="encoding of text inputs (default utf-8)")
+    options.add_argument("--encoding", type=_text_encoding, default="utf-8", help="encoding of text inputs (default utf-8)")
     options.add_argument("--no-progress", dest="progress", action="store_false",
                          help="no progress bar (it is only shown on a terminal, for more than one file)")
     return options
 
 
+def _text_encoding(name: str) -> str:
+    """--encoding: a codec that turns bytes into text. Python also has codecs from bytes to bytes
+    (hex, base64, zlib) and from text to text (rot13), which cannot decode a file."""
+    try:
+        codec = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        raise argparse.ArgumentTypeError(f"unknown encoding {name!r}") from None
+    if not codec._is_text_encoding:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a text encoding: it does not turn bytes into text")
+    try:
+        codec.encode("text")
+    except UnicodeError:  # "undefined": a text codec that refuses everything
+        raise argparse.ArgumentTypeError(f"{name!r} decodes nothing: it is the codec that always fails") from None
+    return name
+
+
+def _width(value: str) -> int:
+    try:
+        width = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid width {value!r}: a whole number") from None
+    if width < 0:
+        raise argparse.ArgumentTypeError(f"invalid width {width}: 0 (no wrapping) or more")
+    return width
+
+
 # --- cleaning inputs -------------------------------------------------------------------------------
 
 def _read(name: str) -> bytes:
+    """The input's bytes. Never more than the size limit is read: a device (/dev/zero) or a FIFO is
+    refused before it is opened, a larger file before it is read, and a file (or standard input) that
+    grows while it is read is cut off at the limit and refused."""
+    limit = limits.current().max_input_bytes
     if name == "-":
-        return sys.stdin.buffer.read()
-    path = Path(name)
-    if path.is_dir():
-        raise OSError("is a directory")
-    return path.read_bytes()
+        return _within(sys.stdin.buffer, limit)
+    info = os.stat(name)
+    if stat.S_ISDIR(info.st_mode):
+        raise CleaningError("not_a_file", "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CleaningError("not_a_file", f"refused: not a regular file ({_kind(info.st_mode)}); it was not read")
+    if limit > 0 and info.st_size > limit:
+        raise _too_large(f"{info.st_size:,} bytes", limit)
+    with open(name, "rb") as handle:
+        return _within(handle, limit)
+
+
+def _within(handle, limit: int) -> bytes:
+    if limit <= 0:  # the limit is switched off
+        return handle.read()
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(f"more than {limit:,} bytes", limit)
+    return data
+
+
+def _too_large(size: str, limit: int) -> CleaningError:
+    return CleaningError("too_large", f"refused: {size}, over the size limit of {limit:,} bytes "
+                                      f"({limits.ENV['max_input_bytes']}); it was not read whole")
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _clean_one(name: str, args):
     data = _read(name)
     if not data.strip():
         raise CleaningError("empty_input", "empty input")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and _ascii_without_nul(args.encoding):
         raise CleaningError("binary", "binary data (NUL bytes): not text or HTML")
     mode = args.mode or ("html" if _HTML_START.match(data[:4096]) else "text")
     options = dict(source=args.source, url=args.url, language=args.language, rules=args.rules)
@@ -145,7 +205,15 @@ def _clean_one(name: str, args):
     except UnicodeDecodeError as exc:
         raise CleaningError("undecodable", f"not valid {args.encoding} (byte {data[exc.start]:#04x} at offset "
                                            f"{exc.start}); pass --encoding") from None
+    except UnicodeError as exc:  # a codec that fails otherwise (idna on "xn--a")
+        raise CleaningError("undecodable", f"not valid {args.encoding} ({exc}); pass --encoding") from None
     return clean_text(text.removeprefix("\ufeff"), **options)
+
+
+def _ascii_without_nul(encoding: str) -> bool:
+    """Is plain text free of NUL bytes in this encoding? Then NUL bytes mean binary data; in UTF-16
+    or UTF-32 they are part of every ASCII character (the decoded text is checked instead)."""
+    return b"\x00" not in "text".encode(encoding, "replace")
 
 
 def _clean_all(args):
@@ -158,13 +226,22 @@ def _clean_all(args):
             result = _clean_one(name, args)
         except _READ_ERRORS as exc:
             progress.clear()
-            print(f"cleaners: {name}: {exc}", file=sys.stderr)
-            failures.append((name, str(exc)))
+            message = _message(exc)
+            print(f"cleaners: {name}: {message}", file=sys.stderr)
+            failures.append((name, message))
             continue
         if _isatty(sys.stdout):  # the output shares the terminal with the bar: make room for it
             progress.clear()
         yield name, result
     progress.clear()
+
+
+def _message(exc: Exception) -> str:
+    """An error as a user reads it: "no such file or directory", not "[Errno 2] ...: 'name'" (the
+    name is already at the start of the line)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    return str(exc)
 
 
 class Progress:

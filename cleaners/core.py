@@ -32,7 +32,7 @@ def clean_text(text: str, *, source: str | None = None, url: str | None = None,
         raise TypeError(f"clean_text takes str, not {type(text).__name__}")
     bounds = limits.current()  # the environment is read once per article
     limits.check_text(text, bounds)
-    with limits.time_budget(bounds.time_budget), timeouts_recorded() as timed_out:
+    with limits.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         result = _clean_text(text, source=source, url=url, language=language, rules=rules, bounds=bounds)
     return _with_timeouts(result, timed_out)
 
@@ -75,7 +75,7 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     source = source or registered_domain(url)
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
-    with _PAGE_LOCK, limits.time_budget(bounds.time_budget), timeouts_recorded() as timed_out:
+    with _PAGE_LOCK, limits.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         limits.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)

@@ -27,5 +27,8 @@ def detect_language(text: str, sample: int = 4000) -> str | None:
 
 def choose_language(hint: str | None, text: str) -> str | None:
     """The language the text clearly shows; the hint (a page's lang attribute, an inbox field,
-    a caller's guess: often a CMS default) only when the text does not say."""
+    a caller's guess: often a CMS default) when the text does not say. A hint of a language the
+    guess does not know (French, say) stands: the stop words cannot tell it from these."""
+    if hint and hint not in SUPPORTED:
+        return hint
     return detect_language(text) or hint

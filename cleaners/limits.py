@@ -135,12 +135,14 @@ def check_html(html: str | bytes, limits: Limits | None = None) -> None:
                                                    f"limit of {limits.max_attributes:,} ({ENV['max_attributes']})")
 
 
-# A start tag, read the way a browser reads it (quoted values may hold ">"), or a whole script or
-# style element or comment, whose "a<b" comparisons are not tags. Possessive: the scan is linear.
+# A start tag, read the way a browser reads it (a quoted value after "=" may hold ">"; a stray
+# quote elsewhere is just a character), or a whole script or style element or comment, whose
+# "a<b" comparisons are not tags. Possessive: the scan is linear.
+_VALUE = r"""=\s*+(?:"[^"]*+"|'[^']*+')"""
 _TAG_SOURCE = (r"<(?:(?P<code>script\b(?:[^<]++|<(?!/script))*+|style\b(?:[^<]++|<(?!/style))*+|!--(?:[^-]++|-(?!->))*+)"
-               r"|[A-Za-z](?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)")
+               rf"|[A-Za-z](?:[^>=]++|{_VALUE}|=)*+)")
 _TAGS = {str: re.compile(_TAG_SOURCE, re.I), bytes: re.compile(_TAG_SOURCE.encode(), re.I)}
-_QUOTED = {str: re.compile(r"\"[^\"]*+\"|'[^']*+'"), bytes: re.compile(rb"\"[^\"]*+\"|'[^']*+'")}
+_QUOTED = {str: re.compile(_VALUE), bytes: re.compile(_VALUE.encode())}
 _NAME = {str: re.compile(r"[^\s\"'=/>]+"), bytes: re.compile(rb"[^\s\"'=/>]+")}
 _MIN_ATTRIBUTE_CHARS = 2  # " a": a tag with n attributes is at least 2n characters long
 
@@ -157,7 +159,7 @@ def _scan_tags(html: str | bytes, limits: Limits) -> tuple[int, int]:
         if stop is not None and tags > stop:
             break
         if long_tag is not None and match.end() - match.start() > long_tag and match.start("code") < 0:
-            names = len(_NAME[kind].findall(_QUOTED[kind].sub(" " if kind is str else b" ", match.group())))
+            names = len(_NAME[kind].findall(_QUOTED[kind].sub("=" if kind is str else b"=", match.group())))
             widest = max(widest, names - 1)  # the tag's own name is not an attribute
     return tags, widest
 

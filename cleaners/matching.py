@@ -24,35 +24,50 @@ import regex
 
 from . import limits
 
-_TIMED_OUT: ContextVar[list[str] | None] = ContextVar("cleaners_timed_out", default=None)
+class _Article:
+    """What the pattern calls of one article share: the per-call limit, and the rules timed out."""
+
+    def __init__(self, per_call: float | None):
+        self.per_call = per_call if per_call and per_call > 0 else None
+        self.timed_out: list[str] = []
+
+
+_ARTICLE: ContextVar[_Article | None] = ContextVar("cleaners_article_matching", default=None)
 
 
 @contextmanager
-def timeouts_recorded():
-    """Collect the ids of the rules whose pattern timed out inside (one list per article)."""
-    found: list[str] = []
-    token = _TIMED_OUT.set(found)
+def timeouts_recorded(per_call: float | None = None):
+    """Inside, pattern calls use this per-call limit (default: the configured one, read once) and
+    the ids of the rules whose pattern timed out are collected in the list yielded."""
+    article = _Article(limits.current().match_seconds if per_call is None else per_call)
+    token = _ARTICLE.set(article)
     try:
-        yield found
+        yield article.timed_out
     finally:
-        _TIMED_OUT.reset(token)
+        _ARTICLE.reset(token)
 
 
 def report_timeout(rule_id: str) -> None:
     """Record that a rule ran out of time (or would have) on this article: it matched nothing."""
-    found = _TIMED_OUT.get()
-    if found is not None and rule_id not in found:
-        found.append(rule_id)
+    article = _ARTICLE.get()
+    if article is not None and rule_id not in article.timed_out:
+        article.timed_out.append(rule_id)
 
 
 def _timeout() -> float | None:
     """Seconds one call may take: the per-call limit, capped by the article's remaining budget."""
-    per_call = limits.current().match_seconds
+    article = _ARTICLE.get()
+    if article is None:  # a call outside clean_text / clean_html
+        seconds = limits.current().match_seconds
+        per_call = seconds if seconds and seconds > 0 else None
+    else:
+        per_call = article.per_call
     left = limits.time_left()
-    if left is not None and left <= 0:
+    if left is None:
+        return per_call
+    if left <= 0:
         limits.check_time("matching")
-    bounds = [s for s in (per_call if per_call and per_call > 0 else None, left) if s is not None]
-    return min(bounds) if bounds else None
+    return left if per_call is None or left < per_call else per_call
 
 
 class BoundedPattern:
@@ -114,14 +129,21 @@ PatternError = regex.error
 
 def skeleton(text: str) -> str:
     """The text with every letter that imitates a Latin one folded to it (same length)."""
+    return text.translate(_confusables()) if _has_lookalikes(text) else text
+
+
+def skeletons(texts: list[str]) -> list[str]:
+    """`skeleton` of each text; one look over all of them first, as most articles have no lookalike."""
+    return [skeleton(text) for text in texts] if _has_lookalikes("".join(texts)) else texts
+
+
+def _has_lookalikes(text: str) -> bool:
     if text.isascii():
-        return text
+        return False
     table = _confusables()
     # Looked for among the distinct non-ASCII characters only (a C-speed byte deletion first).
     rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII).decode("utf-8", "surrogatepass")
-    if not any(ord(char) in table for char in set(rest)):
-        return text
-    return text.translate(table)
+    return any(ord(char) in table for char in set(rest))
 
 
 _ASCII = bytes(range(0x80))

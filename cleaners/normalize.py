@@ -22,16 +22,19 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=Fal
 _INVISIBLE_RANGES = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
     (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0xFE00, 0xFE0D), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
+_PRESENTATION = "\ufe0e\ufe0f"  # the last two variation selectors: see _INVISIBLE
 _INVISIBLE_CLASS = "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in _INVISIBLE_RANGES)
 # Every horizontal space that is not a plain space (NBSP, narrow NBSP, thin space, ideographic ...).
 _ODD_SPACE_CHARS = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000\t\f\v"
 _LINE_BREAKS = "\r\u2028\u2029"
 _CONTROL_CHARS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F]))
 
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+# An emoji's presentation selector (U+FE0E/U+FE0F after a symbol: "⬇️") stays: that is what it is
+# for. After a letter, a digit, a space or at the start, it can only hide a word.
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]|(?<![^\\w\\s])[{_PRESENTATION}]")
 _ODD_SPACE = re.compile(f"[{re.escape(_ODD_SPACE_CHARS)}]+")
 _SPACE_RUN = re.compile(" {2,}")
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARS)}]")
@@ -67,7 +70,7 @@ _MAYBE_BROKEN_BYTES = re.compile(
     + _byte_alternatives(_MOJIBAKE_LEAD) + _byte_alternatives(_MOJIBAKE_NEXT)
 )
 # Looked for among the text's unusual bytes only (decoded again: a short string).
-_ODD = re.compile(f"[{_INVISIBLE_CLASS}{re.escape(_ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)}]")
+_ODD = re.compile(f"[{_INVISIBLE_CLASS}{_PRESENTATION}{re.escape(_ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)}]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
 
 

@@ -19,7 +19,7 @@ from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
 from .literals import Gate, fold, required_words
-from .matching import BoundedPattern, PatternError, compile_pattern, skeleton
+from .matching import BoundedPattern, PatternError, compile_pattern, skeleton, skeletons
 from .model import CATEGORIES
 from .selectors import MAX_SELECTOR_STEPS, SelectorSet, selector_steps
 
@@ -70,10 +70,13 @@ class Rule:
 
     def matches_block(self, text: str, words: int | None = None):
         """The first match in the block's skeleton (see matching.py), or None."""
+        return self.matches_skeleton(skeleton(text), words)
+
+    def matches_skeleton(self, text: str, words: int | None = None):
         if self.max_words is not None and ((words if words is not None else len(text.split())) > self.max_words
                                            or len(text) > self.max_words * MAX_WORD_CHARS):
             return None
-        return self.regex.search(skeleton(text))
+        return self.regex.search(text)
 
 
 # A rule for short blocks is about short blocks: one "word" of 100 KB is not one word. Bounding the
@@ -138,7 +141,7 @@ class ArticleRules:
         `kinds`, only the rules of those positions or kinds are tried."""
         if words is None:
             words = [len(text.split()) for text in texts]
-        texts = [skeleton(text) for text in texts]  # letters that imitate Latin ones are matched as such
+        texts = skeletons(texts)  # letters that imitate Latin ones are matched as such
         anchored_only = anchored_only or [False] * len(texts)
         by_step: dict[int, list[int]] = {}
         for index, count in enumerate(words):
@@ -162,7 +165,7 @@ class ArticleRules:
                         candidates.extend(step.ungated_floating)
                 for n in sorted(candidates):
                     rule = self.text_rules[n]
-                    match = rule.matches_block(text, count)
+                    match = rule.matches_skeleton(text, count)
                     if match:
                         results[index].append((rule, match))
         return results

@@ -9,12 +9,24 @@ inbox, not only inside one batch: an exact repeat (same id, same content) is rea
 share an id with different content all carry a `conflict` and are quarantined, none is published.
 Inputs over the size limit (`cleaners.limits`, CLEANERS_MAX_INPUT_BYTES) are not read whole: they
 become a `BadRecord` ("too_large") with the start of their payload.
+
+A folder inbox never leads out of itself: a symbolic link whose target is outside it, and anything
+that is not a regular file (a FIFO, a device, a socket), becomes a `BadRecord` ("refused: ...")
+without being opened; links to folders are not walked. Files are opened from the inbox's own folder
+down without following any link, so a link put in place of a file after the scan cannot lead out.
+Ids are normalised to Unicode NFC, so that one id typed in two forms is one id.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
+import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from cleaners import limits
@@ -23,16 +35,19 @@ FIELDS = ("id", "url", "source", "html", "text", "language", "fetched_at")
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
 MAX_PAYLOAD_CHARS = 1_000_000  # what a quarantine entry keeps of an unreadable record
 _TOO_LARGE_PAYLOAD = 65_536  # what is read of an input over the size limit, for its quarantine entry
+_SLICE_BYTES = 2 << 20  # about what one slice of a Parquet row group holds once decoded
+OUTSIDE = "refused: symbolic link leading outside the inbox"
 
 
 @dataclass(frozen=True)
 class Locator:
-    kind: str  # file | line | parquet | table
+    kind: str  # file | line | parquet | table | refused
     path: str
-    key: int | str = 0  # byte offset (line), row number (parquet), id (table)
+    key: int | str = 0  # byte offset (line), row number (parquet), id (table), why (refused)
     label: str = ""  # for messages and derived ids: file name and line number
     id: str | None = None  # the id the record will have, as far as scan could tell
     conflict: str | None = None  # set when other inputs have the same id and different content
+    root: str = ""  # a folder inbox's real path: `path` is opened from there without following links
 
 
 @dataclass
@@ -52,18 +67,82 @@ def _scan(inbox: str, store_url: str | None) -> list[Locator]:
         return _scan_table(inbox.removeprefix("table:"), store_url)
     path = Path(inbox)
     if path.is_dir():
-        locators: list[Locator] = []
-        for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FILE_SUFFIXES):
-            rel = file.relative_to(path).as_posix()
-            locators.extend(_scan_lines(file, rel) if file.suffix.lower() == ".jsonl" else [_file_locator(file, rel)])
-        return locators
+        return _scan_folder(path.resolve())
     if not path.exists():
         raise FileNotFoundError(f"inbox {inbox!r} does not exist")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # opening a FIFO would wait for a writer, a device would be read for ever
+        raise ValueError(f"inbox {inbox!r} is not a folder or a regular file: it is {_special(mode)}")
     if path.suffix.lower() == ".jsonl":
-        return _scan_lines(path, path.name)
+        return _scan_lines(path, _nfc(path.name))
     if path.suffix.lower() == ".parquet":
         return _scan_parquet(path)
-    return [_file_locator(path, path.name)]
+    return [_file_locator(path, _nfc(path.name))]
+
+
+def _scan_folder(root: Path) -> list[Locator]:
+    locators: list[Locator] = []
+    for path, target, refusal in _walk(root):
+        label = _nfc(path.relative_to(root).as_posix())
+        if refusal:  # the payload is where it is in the inbox, never its content
+            locators.append(Locator("refused", str(path), refusal, label, label.rsplit(".", 1)[0]))
+        elif path.suffix.lower() == ".jsonl":
+            locators.extend(_scan_lines(target, label, root))
+        else:
+            locators.append(_file_locator(target, label, root))
+    return locators
+
+
+def _walk(root: Path):
+    """(path, file to read, None) for each input under `root` (a real path), in sorted order, or (path,
+    None, why it is refused). Nothing is opened. A link to a folder is never walked: inside the inbox
+    it would only repeat files (or loop), one leading out is refused. The walk keeps its own stack,
+    so that folders nested thousands deep do not exhaust Python's recursion limit."""
+    stack = [iter(_entries(root))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            try:
+                stack.append(iter(_entries(path)))
+            except OSError as exc:
+                yield path, None, f"refused: the folder cannot be read ({exc.strerror})"
+            continue
+        is_input = path.suffix.lower() in FILE_SUFFIXES
+        target = Path(os.path.realpath(path)) if entry.is_symlink() else path
+        if not target.is_relative_to(root):
+            if is_input or target.is_dir():  # what would have been read or walked
+                yield path, None, OUTSIDE
+        elif is_input and not target.is_dir():
+            why = _not_regular(target)
+            yield path, None if why else target, why
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why the file cannot be read as an input, from its status alone (a FIFO must not even be opened)."""
+    try:
+        mode = os.stat(path, follow_symlinks=False).st_mode
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    return None if stat.S_ISREG(mode) else f"refused: not a regular file ({_special(mode)})"
+
+
+def _special(mode: int) -> str:
+    """What a file that is not a regular file is, for messages."""
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISLNK, "a loop of symbolic links")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def read(locators: list[Locator], store_url: str | None = None) -> list[dict | BadRecord]:
@@ -82,6 +161,8 @@ def read_pairs(locators: list[Locator], store_url: str | None = None) -> list[tu
             by_table.setdefault(loc.path, []).append(loc)
         elif loc.kind == "line":
             out.append((loc, _read_line(loc)))
+        elif loc.kind == "refused":
+            out.append((loc, BadRecord(loc.id, str(loc.key), loc.label)))
         else:
             out.append((loc, _read_file(loc)))
     for path, locs in by_parquet.items():
@@ -126,18 +207,27 @@ def _resolve_duplicates(locators: list[Locator], store_url: str | None) -> list[
 
 
 def derive_id(record: dict, label: str) -> str:
-    """The record's id; else one derived from its URL; else from where it was read."""
+    """The record's id; else one derived from its URL; else from where it was read. In Unicode NFC
+    (as are the labels), so that "Café" typed with an accent or with a combining accent is one id."""
     if record.get("id") not in (None, ""):
-        return record["id"] if isinstance(record["id"], str) else json.dumps(record["id"])
+        return _nfc(record["id"] if isinstance(record["id"], str) else json.dumps(record["id"]))
     if record.get("url"):
-        return "u-" + hashlib.sha1(str(record["url"]).encode("utf-8", "replace")).hexdigest()[:16]
-    return label
+        return "u-" + hashlib.sha1(_nfc(str(record["url"])).encode("utf-8", "replace")).hexdigest()[:16]
+    return _nfc(label)
 
 
-def _scan_lines(path: Path, label: str) -> list[Locator]:
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _scan_lines(path: Path, label: str, root: Path | None = None) -> list[Locator]:
     locators, offset, number = [], 0, 0
     limit = _max_bytes()
-    with path.open("rb") as handle:
+    try:
+        handle = _open(path, root)
+    except _Unreadable as exc:
+        return [Locator("refused", str(path), str(exc), label, label)]
+    with handle:
         while True:
             start = offset
             line, size = _readline(handle, limit)
@@ -148,7 +238,7 @@ def _scan_lines(path: Path, label: str) -> list[Locator]:
             if line.strip():
                 line_label = f"{label}:{number}"
                 article_id = line_label if line is _TOO_LONG else _id_of(_from_json_bytes(line, line_label))
-                locators.append(Locator("line", str(path), start, line_label, article_id))
+                locators.append(Locator("line", str(path), start, line_label, article_id, root=str(root or "")))
     return locators
 
 
@@ -173,14 +263,11 @@ def _readline(handle, limit: int | None) -> tuple[bytes, int]:
     return _TOO_LONG, size
 
 
-def _file_locator(path: Path, label: str) -> Locator:
-    stem = label.rsplit(".", 1)[0]
-    article_id = stem
-    if path.suffix.lower() == ".json":
-        limit = _max_bytes()
-        if not (limit and path.stat().st_size > limit):
-            article_id = _id_of(_from_json_bytes(path.read_bytes(), stem))
-    return Locator("file", str(path), 0, label, article_id)
+def _file_locator(path: Path, label: str, root: Path | None = None) -> Locator:
+    loc = Locator("file", str(path), 0, label, label.rsplit(".", 1)[0], root=str(root or ""))
+    if label.lower().endswith(".json"):  # its id is inside
+        loc = replace(loc, id=_id_of(_read_file(loc)))
+    return loc
 
 
 def _id_of(item: dict | BadRecord) -> str:
@@ -192,31 +279,35 @@ def _max_bytes() -> int | None:
     return limit if limit and limit > 0 else None
 
 
-def _too_large(label: str, size: int, head: bytes) -> BadRecord:
-    return BadRecord(label, f"too_large: {size:,} bytes, over the limit of {_max_bytes():,} bytes "
+def _too_large(label: str, size: str, head: bytes) -> BadRecord:
+    return BadRecord(label, f"too_large: {size}, over the limit of {_max_bytes():,} bytes "
                             f"({limits.ENV['max_input_bytes']})", _payload(head))
 
 
 def _read_line(loc: Locator) -> dict | BadRecord:
-    with open(loc.path, "rb") as handle:
+    try:
+        handle = _open(Path(loc.path), Path(loc.root) if loc.root else None)
+    except _Unreadable as exc:
+        return BadRecord(loc.label, str(exc), "")
+    with handle:
         handle.seek(int(loc.key))
         raw, size = _readline(handle, _max_bytes())
         if raw is _TOO_LONG:
             handle.seek(int(loc.key))
-            return _too_large(loc.label, size, handle.read(_TOO_LARGE_PAYLOAD))
+            return _too_large(loc.label, f"{size:,} bytes", handle.read(_TOO_LARGE_PAYLOAD))
     return _from_json_bytes(raw, loc.label)
 
 
 def _read_file(loc: Locator) -> dict | BadRecord:
-    path = Path(loc.path)
     stem = loc.label.rsplit(".", 1)[0]
-    limit = _max_bytes()
-    size = path.stat().st_size
-    if limit and size > limit:  # not read whole: only its start, for the quarantine entry
-        with path.open("rb") as handle:
-            return _too_large(stem, size, handle.read(_TOO_LARGE_PAYLOAD))
-    data = path.read_bytes()
-    suffix = path.suffix.lower()
+    try:
+        with _open(Path(loc.path), Path(loc.root) if loc.root else None) as handle:
+            data, over = _read_limited(handle)
+    except _Unreadable as exc:
+        return BadRecord(stem, str(exc), "")
+    if over:
+        return _too_large(stem, over, data)
+    suffix = Path(loc.label).suffix.lower()  # the name in the inbox (a link's target may have another)
     if suffix == ".json":
         return _from_json_bytes(data, stem)
     if suffix in (".html", ".htm"):
@@ -233,6 +324,55 @@ def _read_file(loc: Locator) -> dict | BadRecord:
         return _record({"id": stem, "text": data.decode("utf-8").removeprefix("\ufeff")}, stem)
     except UnicodeDecodeError as exc:
         return BadRecord(stem, f"undecodable: not valid UTF-8 (byte offset {exc.start})", _payload(data))
+
+
+class _Unreadable(OSError):
+    """Why an input file was not read: its reason in the quarantine."""
+
+
+def _open(path: Path, root: Path | None):
+    """The file opened for reading, if it is a regular file. It is opened without blocking (opening
+    a FIFO waits for a writer) and checked once open, so a file swapped since the scan is refused too.
+    In a folder inbox it is opened from `root` down without following any link."""
+    flags = os.O_RDONLY | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags) if root is None else _open_below(root, path.relative_to(root).parts, flags)
+    except OSError as exc:
+        if root is not None and exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link where the scan saw none
+            raise _Unreadable("refused: symbolic link put in place of the file or its folder after the "
+                              "inbox was listed") from None
+        raise _Unreadable(f"unreadable: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise _Unreadable(f"refused: not a regular file ({_special(mode)})")
+    return os.fdopen(fd, "rb")
+
+
+def _open_below(root: Path, parts: tuple[str, ...], flags: int) -> int:
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], flags | os.O_NOFOLLOW, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _read_limited(handle) -> tuple[bytes, str | None]:
+    """(the file's bytes, None), or for a file over the size limit (its start, how large it is). Never
+    more than the limit is read: not from a file that grows while it is read, nor from one whose size
+    says nothing (/proc files say 0)."""
+    limit = _max_bytes()
+    size = os.fstat(handle.fileno()).st_size
+    if limit and size > limit:
+        return handle.read(_TOO_LARGE_PAYLOAD), f"{size:,} bytes"
+    data = handle.read(limit + 1) if limit else handle.read()
+    if limit and len(data) > limit:
+        return data[:_TOO_LARGE_PAYLOAD], f"more than {limit:,} bytes"
+    return data, None
 
 
 def _binary_reason(data: bytes) -> str | None:
@@ -269,7 +409,16 @@ def _from_json_bytes(raw: bytes, label: str) -> dict | BadRecord:
 def _record(record: dict, label: str) -> dict:
     clean = {field: record.get(field) for field in FIELDS}
     clean["id"] = derive_id(record, label)
+    clean["fetched_at"] = _moment(clean["fetched_at"])
     return clean
+
+
+def _moment(value):
+    """A day without a time (Parquet date32/date64, an SQL DATE) as midnight UTC of that day: the
+    pipeline takes moments, and a date alone would be refused as no date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(), timezone.utc)
+    return value
 
 
 def _payload(data: bytes | str) -> str:
@@ -278,33 +427,63 @@ def _payload(data: bytes | str) -> str:
 
 
 def _scan_parquet(path: Path) -> list[Locator]:
-    """One locator per row, with the row's id (only the id and url columns are read)."""
-    import pyarrow.parquet as pq
+    """One locator per row, with the row's id (only the id and url columns are read, a slice at a time)."""
+    name = _nfc(path.name)
+    with _open(path, None) as handle:
+        parquet = _parquet(handle)
+        columns = [c for c in ("id", "url") if c in parquet.schema_arrow.names]
+        return [Locator("parquet", str(path), number, f"{name}#{number}", derive_id(row, f"{name}#{number}"))
+                for number, row in _parquet_rows(parquet, columns, range(parquet.metadata.num_rows))]
 
-    parquet = pq.ParquetFile(path)
-    columns = [c for c in ("id", "url") if c in parquet.schema_arrow.names]
-    rows = parquet.read(columns=columns).to_pylist() if columns else [{}] * parquet.metadata.num_rows
-    return [Locator("parquet", str(path), number, f"{path.name}#{number}", derive_id(row, f"{path.name}#{number}"))
-            for number, row in enumerate(rows)]
 
-
-def _read_parquet(path: str, locs: list[Locator]) -> list[tuple[Locator, dict]]:
-    """Read only the row groups that hold the wanted rows."""
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(path)
+def _read_parquet(path: str, locs: list[Locator]) -> list[tuple[Locator, dict | BadRecord]]:
+    """Read only the wanted rows: memory follows the rows read, not the size of the row groups."""
     wanted: dict[int, list[Locator]] = {}
     for loc in locs:
         wanted.setdefault(int(loc.key), []).append(loc)
-    out, first = [], 0
+    try:
+        with _open(Path(path), None) as handle:
+            parquet = _parquet(handle)
+            columns = [c for c in FIELDS if c in parquet.schema_arrow.names]  # not the other columns
+            rows = dict(_parquet_rows(parquet, columns, sorted(wanted)))
+    except _Unreadable as exc:
+        return [(loc, BadRecord(loc.id or loc.label, str(exc), "")) for loc in locs]
+    return [(loc, _record(rows[row], loc.label)) for row in sorted(wanted) for loc in wanted[row]]
+
+
+def _parquet(handle):
+    import pyarrow.parquet as pq
+
+    # Not pre-buffered, and through a buffer: pyarrow would otherwise read whole column chunks at once.
+    return pq.ParquetFile(handle, pre_buffer=False, buffer_size=1 << 20)
+
+
+def _parquet_rows(parquet, columns: list[str], rows):
+    """(row number, row) for each of `rows` (sorted row numbers of the file), read in slices of a few
+    megabytes: only the row groups that hold one of them, each only up to the last one wanted."""
+    end = 0
     for group in range(parquet.num_row_groups):
-        size = parquet.metadata.row_group(group).num_rows
-        rows_here = [row for row in wanted if first <= row < first + size]
-        if rows_here:
-            rows = parquet.read_row_group(group).to_pylist()
-            out.extend((loc, _record(rows[row - first], loc.label)) for row in sorted(rows_here) for loc in wanted[row])
-        first += size
-    return out
+        start, end = end, end + parquet.metadata.row_group(group).num_rows
+        here = rows[bisect_left(rows, start):bisect_left(rows, end)]
+        if not here:
+            continue
+        slices = parquet.iter_batches(batch_size=_slice_rows(parquet, group, columns), row_groups=[group], columns=columns)
+        for batch in slices:
+            picked = here[bisect_left(here, start):bisect_left(here, start + batch.num_rows)]
+            if picked:  # converted to Python from the first to the last row wanted, no further
+                span = batch.slice(picked[0] - start, picked[-1] - picked[0] + 1).to_pylist()
+                yield from ((row, span[row - picked[0]]) for row in picked)
+            start += batch.num_rows
+            if start > here[-1]:
+                break
+
+
+def _slice_rows(parquet, group: int, columns: list[str]) -> int:
+    """How many rows of the row group make about _SLICE_BYTES of the columns read."""
+    meta = parquet.metadata.row_group(group)
+    size = sum(meta.column(i).total_uncompressed_size for i in range(meta.num_columns)
+               if meta.column(i).path_in_schema in columns)
+    return max(1, min(1024, _SLICE_BYTES * meta.num_rows // max(size, 1)))
 
 
 def _scan_table(table: str, store_url: str | None) -> list[Locator]:

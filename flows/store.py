@@ -8,7 +8,9 @@ Faults: a publish that loses its connection (the server went away, the connectio
 deadlock or a locked SQLite file) is retried on a fresh connection (PUBLISH_RETRY_DELAYS); when every
 attempt fails it raises `StoreUnavailable` and, being one transaction, has written nothing. Two runs
 publishing the same input at the same time write it once: the second finds the same input and rules
-already there and leaves the row (and its version) alone; its ledger says `unchanged`.
+already there and leaves the row (and its version) alone; its ledger says `unchanged`. A store that
+cannot be opened or written at all (no such server, a read-only SQLite file or folder) is
+`StoreUnavailable` too, with what to check. No message shows a secret of the URL (`safe_url`).
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ import logging
 import os
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,11 +33,16 @@ STORE_URL_ENV = "CLEANERS_STORE_URL"
 PUBLISH_RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
 PG_LOCK_TIMEOUT_MS = 10_000
 PG_IDLE_IN_TRANSACTION_MS = 15_000
+# Query parameters whose value is a secret (password, sslpassword, passfile, token, api_key, sslkey, ...):
+# masking a harmless one costs nothing, showing a secret one is a leak.
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
+_MASK = "***"
 log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
-    """The store could not be written after every retry; nothing of the batch was written."""
+    """The store could not be opened or written (a publish: after every retry, and nothing of its
+    batch was written)."""
 
 
 meta = sa.MetaData()
@@ -106,8 +115,43 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def safe_url(url: str) -> str:
-    """The URL with any password masked, for logs and artifacts."""
-    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+    """The URL with every secret masked, for messages, logs, the runs table and artifacts."""
+    masked, _ = _masked(url)
+    if masked is None:
+        return "(a store URL that cannot be parsed)"
+    shown = masked.set(query={}).render_as_string(hide_password=True)
+    return f"{shown}?{urlencode(masked.query, doseq=True, safe=_MASK)}" if masked.query else shown
+
+
+def _masked(url: str) -> tuple[sa.URL | None, list[str]]:
+    """The URL as SQLAlchemy reads it, its host and query secrets masked (render it with hide_password
+    for the password), and the secrets: the password (with or without a user name), the rest of a
+    password with an unescaped "@" (SQLAlchemy takes that for part of the host), and the values of
+    query parameters named like a secret. (None, [url]) for a URL SQLAlchemy cannot read."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return None, [url]
+    secrets = [parsed.password] if parsed.password else []
+    host = parsed.host
+    if host and "@" in host:
+        rest, host = host.rsplit("@", 1)
+        secrets.append(rest)
+        host = f"{_MASK}@{host}"
+    query = {}
+    for key, value in parsed.query.items():
+        if _SECRET_PARAMETER.search(key):
+            secrets.extend([value] if isinstance(value, str) else value)
+            value = _MASK
+        query[key] = value
+    return parsed.set(host=host, query=query), [s for s in secrets if s]
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """A driver's message with every secret of the URL masked (it may repeat a host or an option)."""
+    for secret in sorted(_masked(url)[1], key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
 
 
 _ENGINES: dict[str, sa.Engine] = {}
@@ -171,12 +215,22 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------
 
+    @contextmanager
+    def _writing(self):
+        """A transaction of the run's own bookkeeping: a store that cannot be written (a read-only
+        SQLite file, the server gone) is StoreUnavailable, with what to check."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailable(_unavailable(self.url, exc)) from None  # the driver's own words may hold a secret
+
     def start_run(self, run_id: str, parameters: dict) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             _insert_ignore(conn, runs, [{"run_id": run_id, "started_at": now(), "parameters": json.dumps(parameters, default=str)}], ["run_id"])
 
     def finish_run(self, run_id: str, summary: dict) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(runs.update().where(runs.c.run_id == run_id)
                          .values(finished_at=now(), summary=json.dumps(summary, default=str)))
 
@@ -203,9 +257,9 @@ class Store:
                 if attempt == attempts:
                     raise StoreUnavailable(
                         f"store {safe_url(self.url)}: publishing {len(batch['ledger'])} input(s) failed "
-                        f"{attempts} times ({_short(exc)}); nothing of this batch was written") from exc
+                        f"{attempts} times ({_short(exc, self.url)}); nothing of this batch was written") from exc
                 log.warning("store %s: publish attempt %s of %s failed (%s); retrying",
-                            safe_url(self.url), attempt, attempts, _short(exc))
+                            safe_url(self.url), attempt, attempts, _short(exc, self.url))
                 time.sleep(PUBLISH_RETRY_DELAYS[attempt - 1])
         if taken:
             _mark_taken(batch, taken)
@@ -254,7 +308,11 @@ class Store:
             entries = [{**entry, "run_id": run_id, "recorded_at": stamp} for entry in batch["ledger"]]
             _reclassify(entries, taken)
             _insert_ignore(conn, ledger, entries, ["run_id", "article_id", "input_hash"])
-            _insert_ignore(conn, template_seen, batch.get("templates", []), ["source", "fingerprint", "article_id"])
+            # Template memory counts published articles only: a quarantined input must not make
+            # its paragraphs another article's boilerplate.
+            published = {article["id"] for article in batch["published"]}
+            _insert_ignore(conn, template_seen, [t for t in batch.get("templates", []) if t["article_id"] in published],
+                           ["source", "fingerprint", "article_id"])
         return taken
 
     def _upsert_articles(self, conn, batch_articles: list[dict], run_id: str, stamp: datetime,
@@ -331,22 +389,55 @@ def _markdown(row) -> str:
 
 def _engine(url: str) -> sa.Engine:
     if url not in _ENGINES:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {
-            "pool_pre_ping": True,
-            # A transaction cut off half-way (its client gone) must not hold row locks for ever, nor a
-            # retry wait on them for ever: the server ends such a session, a waiting write gives up
-            # and is retried.
-            "connect_args": {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
-                                        f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"},
-        }
-        engine = sa.create_engine(url, **kwargs)
-        if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        _create_tables(engine)
-        _ENGINES[url] = engine
+        try:
+            _ENGINES[url] = _open(url)
+        except (OSError, sa.exc.DBAPIError) as exc:
+            raise StoreUnavailable(_unavailable(url, exc)) from None  # the driver's own words may hold a secret
     return _ENGINES[url]
+
+
+def _open(url: str) -> sa.Engine:
+    """A new engine on the store, its tables created."""
+    path = _sqlite_file(url)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {
+        "pool_pre_ping": True,
+        # A transaction cut off half-way (its client gone) must not hold row locks for ever, nor a
+        # retry wait on them for ever: the server ends such a session, a waiting write gives up
+        # and is retried.
+        "connect_args": {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+                                    f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"},
+    }
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    _create_tables(engine)
+    return engine
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store; None for any other store, one in memory, or a `file:` URI (uri=true),
+    which SQLite opens as it is given."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or "uri" in parsed.query:
+        return None
+    return Path(parsed.database)
+
+
+def _unavailable(url: str, exc: Exception) -> str:
+    """Why the store cannot be used, without its secrets, and what to check."""
+    reason = f"{type(getattr(exc, 'orig', None) or exc).__name__}: {_short(exc, url)}"
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        what = f"the SQLite file {parsed.database}"
+        check = ("that its folder exists or can be created, and that this user may write to the folder and "
+                 "the file (SQLite also writes the -wal and -shm files next to it)")
+    else:
+        what = "the database"
+        check = "that the server is running and reachable, and the URL's host, port, database name, user and password"
+    return (f"store {safe_url(url)}: cannot open or write {what} ({reason}). Check {check}; "
+            f"or give another store (--store, or ${STORE_URL_ENV}).")
 
 
 def _create_tables(engine: sa.Engine) -> None:
@@ -374,8 +465,9 @@ def _transient(exc: sa.exc.DBAPIError) -> bool:
     return bool(exc.connection_invalidated) or isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
 
 
-def _short(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+def _short(exc: Exception, url: str) -> str:
+    """The first line of the driver's message, without the URL's secrets."""
+    text = _scrubbed(str(getattr(exc, "orig", None) or exc), url).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
 
 

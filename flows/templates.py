@@ -4,6 +4,12 @@ A paragraph (by fingerprint) that appears in THRESHOLD or more different article
 counting this batch and every earlier run, is that source's boilerplate: it is taken out of the
 articles being published now (logged as category `template`). Articles published before the count
 reached the threshold keep it until they are cleaned again (a rerun with `force`).
+
+Only articles that are published count, so an input that is quarantined cannot make its paragraphs
+another article's boilerplate: the pipeline hands over the articles that pass validation as cleaned,
+and the store keeps the fingerprints of the articles it publishes. (One that passes as cleaned but
+fails once its template paragraphs are out, too short then, did count in its own batch: those
+paragraphs did recur in it.)
 """
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ THRESHOLD = int(os.environ.get("CLEANERS_TEMPLATE_MIN_ARTICLES", "3"))
 
 
 def apply_template_memory(accepted: list[tuple], store, batch) -> list[tuple]:
-    """accepted: (record, input_hash, result) triples of one batch. Returns them with known
-    templates stripped, and records every article's fingerprints in `batch.templates` for the store."""
+    """accepted: (record, input_hash, result) triples of one batch, valid as cleaned. Returns them with
+    known templates stripped, and records every article's fingerprints in `batch.templates` for the
+    store (which keeps those of the articles it publishes)."""
     by_source: dict[str, list[int]] = defaultdict(list)
     prints: list[list[str]] = []
     for index, (record, _, result) in enumerate(accepted):

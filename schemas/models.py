@@ -16,11 +16,53 @@ from pandera.typing import Series
 
 from cleaners import CATEGORIES
 from cleaners.language import SUPPORTED
+from cleaners.matching import skeleton
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 200
-_MARKUP = re.compile(r"<[a-zA-Z/!?][^<>]*>|&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+# HTML element names (the living standard's, the obsolete ones browsers still parse, svg and math).
+HTML_ELEMENTS = frozenset("""
+a abbr acronym address applet area article aside audio b base basefont bdi bdo big blink blockquote body
+br button canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl
+dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header
+hgroup hr html i iframe img input ins kbd label legend li link main map mark marquee math menu meta meter
+nav nobr noembed noframes noscript object ol optgroup option output p param picture plaintext pre
+progress q rp rt ruby s samp script search section select slot small source span strike strong style
+sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var
+video wbr xmp""".split())
+# Attributes that stand alone (no "="): `<script async>` is a tag, `<b und c>` is prose.
+BOOLEAN_ATTRIBUTES = frozenset("""
+allowfullscreen async autofocus autoplay checked controls default defer disabled formnovalidate hidden
+inert ismap itemscope loop multiple muted nomodule novalidate open playsinline readonly required
+reversed selected""".split())
+_NAMES = "|".join(sorted(HTML_ELEMENTS))
+_BOOLEANS = "|".join(sorted(BOOLEAN_ATTRIBUTES))
+
+
+def _attribute_ahead(attribute: str) -> str:
+    """An attribute further on in the tag, before its ">". A lookahead, so it is not tried again when
+    the tag turns out not to close: a long run of attribute-like words costs linear time, not quadratic."""
+    return rf"""(?=[^<>]*?(?<=[\s/"'])(?:{attribute}))"""
+
+
+_ANY_ATTRIBUTE = _attribute_ahead(rf"""[^\s"'<>/=]+\s*=|(?:{_BOOLEANS})(?=[\s/>])""")
+_EVENT_HANDLER = _attribute_ahead(r"on[a-z]+\s*=")
+# Markup that must not reach published text. Angle brackets are also comparison signs in prose
+# ("wenn x<y und y>z", "a<b und c>d"), so a tag counts only when it is plainly one: a known element
+# name closed at once (`<p>`, `</div>`, `<br/>`), or followed by something an attribute looks like
+# (`name=`, or a lone boolean attribute); and any tag name with an event handler (`<x onclick=...>`
+# runs script on an unknown element too). Comments, <!DOCTYPE>, <![CDATA[, processing instructions,
+# and every entity reference (named ones with digits too, e.g. &frac12; or an undeclared &lol9;).
+# The element names are tried only where a name-like word follows "<" (a run of "<" costs little).
+# This checks that cleaning left no markup behind; it is no escaping: a reader that shows the text
+# as HTML must still escape it.
+MARKUP = re.compile(
+    rf"</?(?=[a-z][a-z0-9]*[\s/>])(?:{_NAMES})(?:\s*/?\s*>|[\s/]{_ANY_ATTRIBUTE}[^<>]*>)"
+    rf"|<[a-z][\w:-]*[\s/]{_EVENT_HANDLER}[^<>]*>"
+    r"|<!--|<[!?][a-z\[][^<>]*>"
+    r"|&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});",
+    re.IGNORECASE)
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
 
 
@@ -68,7 +110,7 @@ class CleanArticle(pa.DataFrameModel):
 
     @pa.check("text", name="no_markup_or_entities")
     def no_markup(cls, text: Series[str]) -> Series[bool]:
-        return ~text.str.contains(_MARKUP, regex=True)
+        return ~text.str.contains(MARKUP, regex=True)
 
     @pa.check("text", name="stable_under_ftfy_and_nfc")
     def stable_text(cls, text: Series[str]) -> Series[bool]:
@@ -159,15 +201,21 @@ def _is_valid_date(value) -> bool:
 
 def clean_article_schema(never_publish: list[str]) -> pa.DataFrameSchema:
     """CleanArticle plus the rule packs' "never publish" markers (they depend on the loaded rules)."""
-    markers = [m.lower() for m in never_publish]
+    # Compared as the rules see text: lookalike letters folded ("Аbonnieren" with a Cyrillic A).
+    markers = [skeleton(m).lower() for m in never_publish]
 
     def no_never_publish_marker(text: pd.Series) -> pd.Series:
-        lowered = text.str.lower()
-        return lowered.map(lambda body: not any(m in body for m in markers)) if markers else text.map(bool)
+        if not markers:
+            return text.map(bool)
+        return text.map(lambda body: _holds_none(skeleton(body).lower(), markers))
 
     schema = CleanArticle.to_schema()
     checks = list(schema.columns["text"].checks) + [pa.Check(no_never_publish_marker, name="no_never_publish_marker")]
     return schema.update_column("text", checks=checks)
+
+
+def _holds_none(text: str, markers: list[str]) -> bool:
+    return not any(marker in text for marker in markers)
 
 
 def removal_schema(catalogue: dict) -> pa.DataFrameSchema:
