@@ -161,7 +161,7 @@ def _read(name: str) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise CleaningError("not_a_file", "is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
-        raise CleaningError("not_a_file", f"refused: not a regular file ({_kind(info.st_mode)}); it was not read")
+        raise CleaningError("not_a_file", f"refused: not a regular file ({limits.file_kind(info.st_mode)}); it was not read")
     if limit > 0 and info.st_size > limit:
         raise _too_large(f"{info.st_size:,} bytes", limit)
     with open(name, "rb") as handle:
@@ -180,14 +180,6 @@ def _within(handle, limit: int) -> bytes:
 def _too_large(size: str, limit: int) -> CleaningError:
     return CleaningError("too_large", f"refused: {size}, over the size limit of {limit:,} bytes "
                                       f"({limits.ENV['max_input_bytes']}); it was not read whole")
-
-
-def _kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "a special file"
 
 
 def _clean_one(name: str, args):

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -225,6 +226,16 @@ def check_blocks(blocks, limits: Limits | None = None) -> None:
     if _on(limits.max_blocks) and len(blocks) > limits.max_blocks:
         raise CleaningError("too_many_blocks", f"{len(blocks):,} blocks, more than the limit of "
                                                f"{limits.max_blocks:,} ({ENV['max_blocks']})")
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is (from its st_mode), for messages."""
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISLNK, "a loop of symbolic links")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def _check_size(data: str | bytes, limits: Limits, what: str) -> None:

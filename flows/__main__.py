@@ -39,8 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         return ui()
     from .clean_articles import DEFAULT_INBOX, clean_articles
 
-    summary = clean_articles(
-        inbox=args.inbox or DEFAULT_INBOX, store_url=args.store_url, source=args.source, since=args.since,
+    from pydantic import SecretStr
+
+    summary = clean_articles(  # the store URL as a secret: Prefect records it as asterisks
+        inbox=args.inbox or DEFAULT_INBOX, store_url=SecretStr(args.store_url) if args.store_url else None,
+        source=args.source, since=args.since,
         until=args.until, article_ids=args.ids.split(",") if args.ids else None, force=args.force,
         rules_dir=args.rules_dir, batch_size=args.batch_size, task_runner=args.task_runner, export=args.export,
     )

@@ -14,6 +14,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+from pydantic import SecretStr
 
 from . import inbox
 from .options import Options
@@ -24,23 +25,26 @@ MAX_IN_FLIGHT = 8  # batches being cleaned at once: keeps memory flat on huge in
 
 
 @task(retries=2, retry_delay_seconds=2)
-def list_inbox(inbox_path: str, store_url: str) -> list[inbox.Locator]:
-    return inbox.scan(inbox_path, store_url)
+def list_inbox(inbox_path: str, store_url: SecretStr) -> list[inbox.Locator]:
+    return inbox.scan(inbox_path, store_url.get_secret_value())
 
 
 # The batch tasks neither cache nor hash their inputs, and the cleaned batch is passed to publishing
 # quoted: Prefect would otherwise hash and walk every article of every batch in the flow's process.
 # (Not the locators sent to Dask: a quoted argument reaches a Dask worker as a bare tuple.)
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)  # it reads the inbox and the store
-def clean_batch(locators: list[inbox.Locator], options: dict) -> dict:
+def clean_batch(locators: list[inbox.Locator], store_url: SecretStr, options: dict) -> dict:
     from .pipeline import process_batch  # here, not at the top: see flows/options.py
 
-    return process_batch(locators, Options(**options))
+    batch = process_batch(locators, Options(store_url=store_url.get_secret_value(), **options))
+    for line in batch["stopped"]:  # a record that hung or killed its cleaning worker (flows/watchdog.py)
+        get_run_logger().warning("cleaning worker stopped: %s", line)
+    return batch
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
-def publish_batch(store_url: str, run_id: str, batch: dict) -> dict:
-    Store(store_url).publish(run_id, batch)
+def publish_batch(store_url: SecretStr, run_id: str, batch: dict) -> dict:
+    Store(store_url.get_secret_value()).publish(run_id, batch)
     return {key: batch[key] for key in ("unchanged", "filtered", "categories", "rules")} | {
         "published": len(batch["published"]),
         "quarantined": [(q["article_id"], q["reason"]) for q in batch["quarantined"]],
@@ -76,8 +80,10 @@ def make_task_runner(name: str):
     raise ValueError(f"unknown task runner {name!r}: use 'threads', 'dask' or a Dask scheduler address")
 
 
+# The store URL may hold a password: it travels as a SecretStr, which Prefect stores and shows as
+# "**********" wherever it records a flow's parameters (the subflow's too).
 @flow(name="clean-batches")
-def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, batch_size: int) -> dict:
+def clean_batches(inbox_path: str, store_url: SecretStr, run_id: str, options: dict, batch_size: int) -> dict:
     """Clean and publish an inbox in batches: one clean task and one publish task per batch.
     The clean tasks run on the task runner (threads or Dask workers); the publish tasks run here,
     in the flow's process, one at a time, so the workers never wait for the store (SQLite takes one
@@ -95,7 +101,7 @@ def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, b
         totals["quarantined"].extend(counts["quarantined"])
 
     for start in range(0, len(locators), batch_size):
-        cleaning.append(clean_batch.submit(locators[start:start + batch_size], options))
+        cleaning.append(clean_batch.submit(locators[start:start + batch_size], store_url, options))
         if len(cleaning) >= MAX_IN_FLIGHT:
             publish(cleaning.pop(0))
     for future in cleaning:
@@ -107,7 +113,7 @@ def clean_batches(inbox_path: str, store_url: str, run_id: str, options: dict, b
 @flow(name="clean-articles", log_prints=True)
 def clean_articles(
     inbox: str = DEFAULT_INBOX,
-    store_url: str | None = None,
+    store_url: SecretStr | None = None,
     source: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -129,17 +135,18 @@ def clean_articles(
     export: also write what this run published to a .jsonl file or a folder of Markdown files.
     """
     logger = get_run_logger()
-    store_url = resolve_url(store_url)
+    store_url = resolve_url(store_url.get_secret_value() if store_url else None)
     run_id = str(flow_run.id or uuid.uuid4())
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    options = asdict(Options(store_url=store_url, rules_dir=rules_dir, force=force, source=source,
-                             since=since, until=until, article_ids=article_ids))
+    options = asdict(Options(rules_dir=rules_dir, force=force, source=source, since=since, until=until,
+                             article_ids=article_ids))
+    options.pop("store_url")  # sent apart, as a secret
     rules_version = Options(rules_dir=rules_dir).rules.version  # fails fast on a broken rule directory
     store = Store(store_url)
     store.start_run(run_id, {**options, "inbox": inbox, "store_url": safe_url(store_url), "batch_size": batch_size})
     runner = make_task_runner(task_runner)
-    totals = clean_batches.with_options(task_runner=runner)(inbox, store_url, run_id, options, batch_size)
+    totals = clean_batches.with_options(task_runner=runner)(inbox, SecretStr(store_url), run_id, options, batch_size)
     summary = {
         "run_id": run_id, "inputs": totals["inputs"], "read": totals["read"], "published": totals["published"],
         "quarantined": len(totals["quarantined"]), "unchanged": totals["unchanged"], "filtered": totals["filtered"],
@@ -149,13 +156,13 @@ def clean_articles(
     if export:
         summary["exported"] = store.export(export, run_id=run_id)
     store.finish_run(run_id, summary)
-    _artifacts(summary)
+    _artifacts(summary, store_url, rules_dir)
     logger.info("published %s, quarantined %s, unchanged %s of %s inputs", summary["published"],
                 summary["quarantined"], summary["unchanged"], summary["inputs"])
     return summary
 
 
-def _artifacts(summary: dict) -> None:
+def _artifacts(summary: dict, store_url: str, rules_dir: str | None) -> None:
     counts = [{"what": key, "count": summary[key]} for key in ("inputs", "published", "quarantined", "unchanged", "filtered")]
     counts += [{"what": f"removed: {category}", "count": n} for category, n in summary["removals_by_category"].items()]
     create_table_artifact(counts, key="clean-articles-summary", description="What this run read, published, quarantined and removed.")
@@ -184,8 +191,7 @@ def _artifacts(summary: dict) -> None:
 
             from .store import articles, removals
 
-            parameters = flow_run.parameters or {}
-            store = Store(resolve_url(parameters.get("store_url")))
+            store = Store(store_url)
             with store.engine.connect() as conn:
                 rows = [dict(r) for r in conn.execute(sa.select(articles).where(articles.c.run_id == summary["run_id"])
                                                       .order_by(articles.c.id).limit(200)).mappings()]
@@ -194,7 +200,7 @@ def _artifacts(summary: dict) -> None:
             local = store.dialect == "sqlite" and ":memory:" not in store.url
             folder = os.environ.get("CLEANERS_REPORT_DIR") or (
                 Path(store.url.removeprefix("sqlite:///")).parent / "reports" if local else Path("data/reports"))
-            items = results_from_rows(rows, cut, rule_catalogue(parameters.get("rules_dir")))
+            items = results_from_rows(rows, cut, rule_catalogue(rules_dir))
             path = write_report(Path(folder).resolve() / f"review-{summary['run_id']}.html", items,
                                 title=f"Review report · run {summary['run_id']}",
                                 note=f"store {summary['store']} · rules version {summary['rules_version']}")

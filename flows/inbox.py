@@ -72,7 +72,7 @@ def _scan(inbox: str, store_url: str | None) -> list[Locator]:
         raise FileNotFoundError(f"inbox {inbox!r} does not exist")
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):  # opening a FIFO would wait for a writer, a device would be read for ever
-        raise ValueError(f"inbox {inbox!r} is not a folder or a regular file: it is {_special(mode)}")
+        raise ValueError(f"inbox {inbox!r} is not a folder or a regular file: it is {limits.file_kind(mode)}")
     if path.suffix.lower() == ".jsonl":
         return _scan_lines(path, _nfc(path.name))
     if path.suffix.lower() == ".parquet":
@@ -132,17 +132,7 @@ def _not_regular(path: Path) -> str | None:
         mode = os.stat(path, follow_symlinks=False).st_mode
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
-    return None if stat.S_ISREG(mode) else f"refused: not a regular file ({_special(mode)})"
-
-
-def _special(mode: int) -> str:
-    """What a file that is not a regular file is, for messages."""
-    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
-                       (stat.S_ISLNK, "a loop of symbolic links")):
-        if test(mode):
-            return kind
-    return "a special file"
+    return None if stat.S_ISREG(mode) else f"refused: not a regular file ({limits.file_kind(mode)})"
 
 
 def read(locators: list[Locator], store_url: str | None = None) -> list[dict | BadRecord]:
@@ -345,7 +335,7 @@ def _open(path: Path, root: Path | None):
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise _Unreadable(f"refused: not a regular file ({_special(mode)})")
+        raise _Unreadable(f"refused: not a regular file ({limits.file_kind(mode)})")
     return os.fdopen(fd, "rb")
 
 

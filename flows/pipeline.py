@@ -13,15 +13,16 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from cleaners import CleaningError, clean_html, clean_text, limits, rule_catalogue
+from cleaners import CleaningError, rule_catalogue
 from cleaners.source import registered_domain
 from schemas import RawArticle, clean_article_schema, failures_by_id, removal_schema
-from schemas.models import MAX_ID_CHARS, content_hash
+from schemas.models import MARKUP, MAX_ID_CHARS, content_hash
 
 from . import inbox
 from .options import Options
 from .store import Store
 from .templates import apply_template_memory
+from .watchdog import clean_records
 
 # Warnings that stop an article from being published: the guard against gutted articles.
 BLOCKING_WARNINGS = ("empty", "over_pruned")
@@ -31,9 +32,6 @@ _MAX_FIELD_CHARS = {"source": 300, "language": 8}
 MAX_PAYLOAD_CHARS = inbox.MAX_PAYLOAD_CHARS
 # Control characters: PostgreSQL cannot store NUL in text at all, and none belongs in an id or a URL.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Tags, comments, processing instructions and every entity reference (named ones with digits too,
-# e.g. &frac12; or an undeclared &lol9;): none may reach published text.
-_MARKUP = re.compile(r"<[a-zA-Z/!?][^<>]*>|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
 
@@ -52,12 +50,13 @@ class Batch:
     rules: Counter = field(default_factory=Counter)
     force: bool = False  # published with force: the store moves the version on even for the same input
     templates: list[dict] = field(default_factory=list)  # (source, fingerprint, article) for template memory
+    stopped: list[str] = field(default_factory=list)  # records a cleaning worker was stopped on, for the run's log
 
     def as_dict(self) -> dict:
         return {"published": self.published, "removals": self.removals, "quarantined": self.quarantined,
                 "ledger": self.ledger, "unchanged": self.unchanged, "filtered": self.filtered,
                 "categories": dict(self.categories), "rules": dict(self.rules), "force": self.force,
-                "templates": self.templates}
+                "templates": self.templates, "stopped": self.stopped}
 
     def quarantine(self, article_id: str, input_hash: str, rules_version: str, reasons: list[str], payload) -> None:
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
@@ -122,20 +121,24 @@ def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
         for record, input_hash in records:
             if record["id"] in raw_failures:
                 batch.quarantine(record["id"], input_hash, rules.version, raw_failures[record["id"]], record)
-        _clean_and_check([(r, h) for r, h in records if r["id"] not in raw_failures], rules, batch, options.store_url)
+        _clean_and_check([(r, h) for r, h in records if r["id"] not in raw_failures], rules, batch,
+                         options.store_url, options.rules_dir)
     return batch.as_dict()
 
 
-def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None) -> None:
-    rows, removal_rows, kept, accepted = [], [], [], []
-    for record, input_hash in candidates:
+def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None, rules_dir: str | None) -> None:
+    accepted = []
+    # In a worker process that is killed if it hangs (flows/watchdog.py); the checks stay here.
+    outcomes = clean_records([record for record, _ in candidates], rules_dir, rules.version, batch.stopped)
+    for (record, input_hash), result in zip(candidates, outcomes):
         try:
-            result = _clean(record, rules)
+            if isinstance(result, CleaningError):  # a limit, a stopped worker, or a bug in the library
+                raise result
             bad_field = _unstorable_field(result)
             if bad_field:
                 raise CleaningError("unstorable", f"the store cannot hold the clean result's {bad_field} "
                                                   "(NUL, control characters or too long)")
-            markup = _MARKUP.search(result.text) or (result.title and _MARKUP.search(result.title))
+            markup = MARKUP.search(result.text) or (result.title and MARKUP.search(result.title))
             if markup:  # the last gate: published text carries no markup, whatever the library let through
                 raise CleaningError("markup", f"markup or an entity reference in the clean text: {markup.group()[:40]!r}")
         except CleaningError as exc:
@@ -152,39 +155,43 @@ def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None) -> 
         accepted.append((record, input_hash, result))
     if not accepted:
         return
-    for record, input_hash, result in apply_template_memory(accepted, Store(store_url), batch):
-        rows.append(_article_row(record, result, input_hash, rules.version))
-        removal_rows.extend({"article_id": record["id"], "idx": i, "category": r.category, "rule_id": r.rule_id,
-                             "scope": r.scope, "position": r.position, "text": r.text}
-                            for i, r in enumerate(result.removals))
-        kept.append((record, input_hash))
-    failures = failures_by_id(clean_article_schema(rules.never_publish), pd.DataFrame(rows), "id")
-    if removal_rows:
-        for article_id, reasons in failures_by_id(removal_schema(rule_catalogue(rules)), pd.DataFrame(removal_rows), "article_id").items():
-            failures.setdefault(article_id, []).extend(f"removal log: {r}" for r in reasons)
-    for row, (record, input_hash) in zip(rows, kept):
-        if row["id"] in failures:
-            batch.quarantine(row["id"], input_hash, rules.version, failures[row["id"]], record)
+    # Validated before template memory as well as after it: an article that is not published must
+    # not count towards another's template. After it, only what template memory changed.
+    invalid = _quarantine_invalid(accepted, rules, batch)
+    accepted = [item for item in accepted if item[0]["id"] not in invalid]
+    stripped = apply_template_memory(accepted, Store(store_url), batch)
+    invalid = _quarantine_invalid([new for new, old in zip(stripped, accepted) if new[2] is not old[2]], rules, batch)
+    for record, input_hash, result in stripped:
+        if record["id"] in invalid:
             continue
-        batch.published.append(row)
-        batch.ledger.append({"article_id": row["id"], "input_hash": input_hash, "outcome": "published", "detail": None})
-    published_ids = {row["id"] for row in batch.published}
-    for removal in removal_rows:
-        if removal["article_id"] in published_ids:
+        batch.published.append(_article_row(record, result, input_hash, rules.version))
+        batch.ledger.append({"article_id": record["id"], "input_hash": input_hash, "outcome": "published", "detail": None})
+        for removal in _removal_rows(record["id"], result):
             batch.removals.append(removal)
             batch.categories[removal["category"]] += 1
             batch.rules[removal["rule_id"]] += 1
 
 
-def _clean(record: dict, rules):
-    """Clean one record. The size and structure limits (cleaners.limits) are checked here as well as in
-    the library, before any parsing, so an oversized record costs nothing whatever the library does."""
-    options = dict(url=record["url"], source=record["source"], language=record["language"], rules=rules)
-    if record["html"] and record["html"].strip():
-        limits.check_html(record["html"])
-        return clean_html(record["html"], **options)
-    limits.check_text(record["text"] or "")
-    return clean_text(record["text"] or "", **options)
+def _quarantine_invalid(accepted: list[tuple], rules, batch: Batch) -> set[str]:
+    """Validate clean results as they would be published, quarantine those that fail (with every
+    reason) and return their ids."""
+    if not accepted:
+        return set()
+    rows = [_article_row(record, result, input_hash, rules.version) for record, input_hash, result in accepted]
+    failures = failures_by_id(clean_article_schema(rules.never_publish), pd.DataFrame(rows), "id")
+    removal_rows = [row for record, _, result in accepted for row in _removal_rows(record["id"], result)]
+    if removal_rows:
+        for article_id, reasons in failures_by_id(removal_schema(rule_catalogue(rules)), pd.DataFrame(removal_rows), "article_id").items():
+            failures.setdefault(article_id, []).extend(f"removal log: {r}" for r in reasons)
+    for record, input_hash, _ in accepted:
+        if record["id"] in failures:
+            batch.quarantine(record["id"], input_hash, rules.version, failures[record["id"]], record)
+    return set(failures)
+
+
+def _removal_rows(article_id: str, result) -> list[dict]:
+    return [{"article_id": article_id, "idx": i, "category": r.category, "rule_id": r.rule_id,
+             "scope": r.scope, "position": r.position, "text": r.text} for i, r in enumerate(result.removals)]
 
 
 def _unstorable_field(result) -> str | None:

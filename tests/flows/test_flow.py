@@ -59,3 +59,26 @@ def test_broken_rule_directory_fails_the_run_clearly(tmp_path):
     (tmp_path / "bad.toml").write_text('[[rules]]\nid = "nope"\n', encoding="utf-8")
     with pytest.raises(Exception, match="bad.toml"):
         clean_articles(inbox=DEFAULT_INBOX, store_url=f"sqlite:///{tmp_path / 'a.db'}", rules_dir=str(tmp_path))
+
+
+def test_no_flow_run_of_prefect_records_the_store_password(postgres_database):
+    """A store URL's password never reaches Prefect: the flow's and the subflow's parameters hold it
+    as a secret (shown as asterisks), and the summary shows the URL masked."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    import sqlalchemy as sa
+
+    secret = "S3cret-Pw-0042"  # the local server trusts every password
+    url = sa.make_url(postgres_database).set(password=secret).render_as_string(hide_password=False)
+    from pydantic import SecretStr
+
+    summary = clean_articles(inbox=DEFAULT_INBOX, store_url=SecretStr(url), batch_size=6)  # as `--store` does
+    assert secret not in str(summary)
+    with get_client(sync_client=True) as client:
+        parent = client.read_flow_run(summary["run_id"])
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
+        assert children, "the batches run in a subflow"
+        for run in [parent, *children]:
+            assert secret not in str(run.parameters), run.name

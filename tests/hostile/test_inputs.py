@@ -303,3 +303,10 @@ def test_missing_file_message_is_plain(tmp_path):
     done = run_cli("clean", str(missing))
     assert done.returncode == 1
     assert done.stderr.decode() == f"cleaners: {missing}: no such file or directory\n"
+
+
+def test_an_article_id_filter_typed_in_nfd_finds_the_nfc_id():
+    from flows.options import Options
+
+    nfd = unicodedata.normalize("NFD", "Café")
+    assert Options(article_ids=[nfd]).article_ids == [unicodedata.normalize("NFC", "Café")]
