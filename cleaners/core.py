@@ -58,7 +58,8 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limit
 # One page at a time in a process: two threads parsing, pruning and extracting pages at once
 # crashed the flow's thread runner (a double free / segfault in lxml or libxml2, two runs in three
 # on a 2,000-article inbox). The page work holds the GIL nearly all the time, so the lock costs
-# threads almost nothing; for parallel cleaning use processes (the Dask runner).
+# threads almost nothing; for parallel cleaning use processes (the pipeline cleans in a worker
+# process per process, flows/watchdog.py; Dask gives each worker its own).
 _PAGE_LOCK = threading.Lock()
 
 
