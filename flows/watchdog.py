@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from cleaners import CleaningError, clean_html, clean_text, limits, load_rules
+from cleaners import CleaningError, clean_html, clean_text, load_rules
 
 from .options import STALL_ENV, worker_limits
 
@@ -275,11 +275,8 @@ def _clean_one(record: dict, rules):
 
 
 def clean_record(record: dict, rules):
-    """Clean one record. The size and structure limits (cleaners.limits) are checked here as well as in
-    the library, before any parsing, so an oversized record costs nothing whatever the library does."""
+    """Clean one record (the library checks its size and structure limits before any parsing)."""
     options = dict(url=record["url"], source=record["source"], language=record["language"], rules=rules)
     if record["html"] and record["html"].strip():
-        limits.check_html(record["html"])
         return clean_html(record["html"], **options)
-    limits.check_text(record["text"] or "")
     return clean_text(record["text"] or "", **options)
