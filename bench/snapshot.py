@@ -47,13 +47,13 @@ def cases(limit: int | None):
                     break
                 page = json.loads(line)
                 html, url = page["html"], page.get("url")
-                yield f"{name}/{page['id']}/html", lambda: clean_html(html, url=url)
+                yield f"{name}/{page['id']}/html", lambda html=html, url=url: clean_html(html, url=url)
                 extracted = trafilatura.extract(html, url=url) or ""
                 if extracted.strip():
-                    yield f"{name}/{page['id']}/text", lambda: clean_text(extracted, url=url)
+                    yield f"{name}/{page['id']}/text", lambda text=extracted, url=url: clean_text(text, url=url)
     for seed in sorted((SHARED / "seeds").glob("*.txt")):
         text = seed.read_text(encoding="utf-8")
-        yield f"seeds/{seed.name}", lambda: clean_text(text)
+        yield f"seeds/{seed.name}", lambda text=text: clean_text(text)
 
 
 def save(out: Path, limit: int | None) -> int:

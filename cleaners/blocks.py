@@ -61,7 +61,7 @@ def split_blocks(text: str) -> list[Block]:
             blocks.append(Block(line))
             pieces.append([line])
         previous_line_blank = False
-    for block, parts in zip(blocks, pieces):
+    for block, parts in zip(blocks, pieces, strict=True):
         if len(parts) > 1:
             block.text = "".join(parts)
     for block in blocks:

@@ -73,8 +73,15 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 _PARAGRAPH_SAMPLE = etree.XPath("(//p)[position() <= 40]")
 
 
-def _paragraph_sample(tree) -> str:
-    return " ".join(" ".join(p.itertext()) for p in _PARAGRAPH_SAMPLE(tree))
+def _paragraph_sample(tree, enough: int = 4000) -> str:
+    """The text of the page's first paragraphs, as much as the language guess reads."""
+    parts, size = [], 0
+    for paragraph in _PARAGRAPH_SAMPLE(tree):
+        parts.append(" ".join(paragraph.itertext()))
+        size += len(parts[-1])
+        if size >= enough:
+            break
+    return " ".join(parts)
 
 
 # The extractor keeps one copy of a substantial block repeated right after itself (its own
@@ -222,14 +229,18 @@ def parse_page(html: str | bytes):
 
 # A reference to a character XML cannot hold (a control character, a surrogate, U+FFFE): libxml2
 # stops reading the page there and the article is lost. Such a character is never shown and the
-# text normaliser would remove it anyway, so the reference goes before parsing. (Candidates: short
-# numbers and the ranges of surrogates and non-characters; each is then checked exactly.)
-_CHAR_REFERENCE = re.compile(r"&#(?:0*(\d{1,2}|5[5-7]\d{3}|655\d\d|\d{7,})|[xX]0*([0-9a-fA-F]{1,2}|[dD][89a-fA-F]"
-                             r"[0-9a-fA-F]{2}|[fF]{3}[eEfF]|[0-9a-fA-F]{7,}))(?![0-9a-fA-F]);?")
+# text normaliser would remove it anyway, so the reference goes before parsing. (Candidates: the
+# control characters, and the ranges of surrogates, non-characters and numbers past Unicode; each
+# is then checked exactly. Common references such as &#39; or &#8217; are not candidates.)
+_CHAR_REFERENCE = re.compile(r"&#(?:0*([0-8]|1[124-9]|2\d|3[01]|5[5-7]\d{3}|655\d\d|\d{7,})"
+                             r"|[xX]0*([0-8bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF]"
+                             r"|[0-9a-fA-F]{7,}))(?![0-9a-fA-F]);?")
 
 
 def _drop_invalid_references(text: str) -> str:
-    return _CHAR_REFERENCE.sub(_valid_reference, text) if "&#" in text else text
+    if "&#" not in text or _CHAR_REFERENCE.search(text) is None:
+        return text
+    return _CHAR_REFERENCE.sub(_valid_reference, text)
 
 
 def _valid_reference(match: re.Match) -> str:
