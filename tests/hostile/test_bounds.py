@@ -132,6 +132,15 @@ def test_nested_lists_give_each_item_once():
     assert len(result.text) < 2 * (len(PROSE) + len(PROSE_2) + 90 * 25)
 
 
+def test_lists_nested_past_any_real_depth_cost_little_and_keep_every_word():
+    """The extractor's time grows with list nesting times items: deep items are run into one."""
+    nested = "".join(f"<ul><li>Punkt {n} der Liste" for n in range(90)) + "</li></ul>" * 90
+    result, seconds = timed(clean_html, page(f"<p>{PROSE}</p>{nested * 200}<p>{PROSE_2}</p>"))  # 36,000 tags
+    assert seconds < 5
+    for n in range(90):
+        assert f"Punkt {n} der Liste" in result.text, n
+
+
 def test_nested_tables_give_each_cell_once():
     inner = "<table><tr><td>Innere Zelle mit Text</td></tr></table>"
     result = clean_html(page(f"<p>{PROSE}</p><table><tr><td>Äußere Zelle {inner}</td></tr></table><p>{PROSE_2}</p>"))
