@@ -544,12 +544,8 @@ def _blocks_from_body(body) -> list[Block]:
         tag = child.tag
         if tag == "head":
             raw.append(Block(_text(child), "heading"))
-        elif tag == "list":
-            # Each item once, with its own text: a nested list's items are blocks of their own.
-            raw.extend(Block(_text(item, _NESTED), "item") for item in child.iter("item"))
-        elif tag == "table":
-            raw.extend(Block(" ".join(_text(cell, _NESTED) for cell in row.iter("cell") if _row_of(cell) is row),
-                             "paragraph") for row in child.iter("row"))
+        elif tag in _NESTED:
+            raw.extend(_container_blocks(child))
         else:
             kind = "quote" if tag == "quote" else "paragraph"
             raw.extend(Block(line, kind) for line in _lines(child))
@@ -567,8 +563,34 @@ _SEPARATING = {"lb", "p", "cell", "row", "item", "head", "list", "quote", "table
 _NESTED = frozenset({"list", "table"})
 
 
-def _row_of(cell):
-    return next(cell.iterancestors("row"), None)
+def _container_blocks(container) -> list[Block]:
+    """A list's items or a table's rows, each once with its own text, followed by the blocks of the
+    lists and tables nested in it (a list in a cell, a table in an item: none is read twice or lost)."""
+    if container.tag == "list":
+        parts = [(Block(_text(item, _NESTED), "item"), item) for item in container.iterchildren("item")]
+    else:
+        rows = [row for row in container.iter("row") if _nearest(row, "table") is container]
+        parts = [(Block(" ".join(_text(cell, _NESTED) for cell in row.iterchildren("cell")), "paragraph"), row)
+                 for row in rows]
+    blocks: list[Block] = []
+    for block, element in parts:
+        blocks.append(block)
+        for inner in _inner_containers(element):
+            blocks.extend(_container_blocks(inner))
+    return blocks
+
+
+def _inner_containers(element):
+    """The lists and tables inside an element, outermost only."""
+    for child in element:
+        if child.tag in _NESTED:
+            yield child
+        else:
+            yield from _inner_containers(child)
+
+
+def _nearest(element, tag: str):
+    return next(element.iterancestors(tag), None)
 
 
 def _text(element, skip: frozenset = frozenset()) -> str:

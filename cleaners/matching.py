@@ -81,9 +81,6 @@ class BoundedPattern:
     def search(self, text: str, pos: int = 0):
         return self._call(self._compiled.search, text, pos)
 
-    def match(self, text: str, pos: int = 0):
-        return self._call(self._compiled.match, text, pos)
-
     def finditer(self, text: str) -> list:
         """Every match (all of them, or none when the search ran out of time)."""
         try:

@@ -141,6 +141,16 @@ def test_lists_nested_past_any_real_depth_cost_little_and_keep_every_word():
         assert f"Punkt {n} der Liste" in result.text, n
 
 
+def test_a_list_in_a_table_cell_is_kept():
+    """Nested containers are read once, and never dropped (a page's whole article sat in a table
+    cell, its lists with it)."""
+    items = f"<ul><li>Frankreich<ul><li>{PROSE_2}</li></ul></li><li>Italien: {PROSE}</li></ul>"
+    layout = f"<table><tr><td><p>Menü</p></td></tr></table><table><tr><td><h2>Weinregionen</h2><p>{PROSE}</p>{items}<p>{PROSE_2}</p></td></tr></table>"
+    result = clean_html(page(layout))
+    assert result.text.count(PROSE) == 2 and result.text.count(PROSE_2) == 2
+    assert "- Frankreich" in result.text
+
+
 def test_nested_tables_give_each_cell_once():
     inner = "<table><tr><td>Innere Zelle mit Text</td></tr></table>"
     result = clean_html(page(f"<p>{PROSE}</p><table><tr><td>Äußere Zelle {inner}</td></tr></table><p>{PROSE_2}</p>"))
