@@ -6,11 +6,11 @@
 
 Needs neither Prefect nor pandera nor a database.
 """
-from .core import clean_html, clean_text, rule_catalogue
+from .api import clean_html, clean_text, rule_catalogue
 from .errors import CleaningError
 from .model import CATEGORIES, CleanResult, Metadata, Removal
-from .rules import RuleError, RuleSet, load_rules
-from .templates import fingerprints, strip_templates
+from .rules.load import RuleError, RuleSet, load_rules
+from .boilerplate import fingerprints, strip_templates
 
 __version__ = "0.1.0"
 __all__ = [

@@ -20,15 +20,15 @@ import re
 import shutil
 import stat
 import sys
-import textwrap
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, limits
-from .core import clean_html, clean_text
+from . import __version__
+from . import guards, settings
+from .api import clean_html, clean_text, rule_catalogue
 from .errors import CleaningError
+from .render.explain import removals_list, render_explain
 from .rules import RuleError, load_rules
+from .rules.examples import example_failures, short_path
 
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|div|p|article|main|section|meta|title)\b", re.I | re.S)
 _READ_ERRORS = (OSError, CleaningError, UnicodeDecodeError, RuleError)
@@ -154,14 +154,14 @@ def _read(name: str) -> bytes:
     """The input's bytes. Never more than the size limit is read: a device (/dev/zero) or a FIFO is
     refused before it is opened, a larger file before it is read, and a file (or standard input) that
     grows while it is read is cut off at the limit and refused."""
-    limit = limits.current().max_input_bytes
+    limit = settings.current().max_input_bytes
     if name == "-":
         return _within(sys.stdin.buffer, limit)
     info = os.stat(name)
     if stat.S_ISDIR(info.st_mode):
         raise CleaningError("not_a_file", "is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
-        raise CleaningError("not_a_file", f"refused: not a regular file ({limits.file_kind(info.st_mode)}); it was not read")
+        raise CleaningError("not_a_file", f"refused: not a regular file ({guards.file_kind(info.st_mode)}); it was not read")
     if limit > 0 and info.st_size > limit:
         raise _too_large(f"{info.st_size:,} bytes", limit)
     with open(name, "rb") as handle:
@@ -179,7 +179,7 @@ def _within(handle, limit: int) -> bytes:
 
 def _too_large(size: str, limit: int) -> CleaningError:
     return CleaningError("too_large", f"refused: {size}, over the size limit of {limit:,} bytes "
-                                      f"({limits.ENV['max_input_bytes']}); it was not read whole")
+                                      f"({settings.ENV['max_input_bytes']}); it was not read whole")
 
 
 def _clean_one(name: str, args):
@@ -292,29 +292,13 @@ def _print_result(name: str, result, args) -> None:
         print(result.title.upper() if args.explain else result.title, end="\n\n")
     print(result.text)
     if args.explain:
-        print(_explain(result))
+        print(removals_list(result))
     elif len(args.files) > 1:
         print()
     sys.stdout.flush()
 
 
-def _explain(result) -> str:
-    lines = ["", f"--- {len(result.removals)} removal(s); warnings: {', '.join(result.warnings) or 'none'}"]
-    for removal in result.removals:
-        where = "sentence" if removal.scope == "sentence" else ("page element" if removal.scope == "element" else "block")
-        lines.append(f"[{removal.category}] {removal.rule_id} ({where})")
-        lines.extend(textwrap.wrap(removal.text, 100, initial_indent="    ", subsequent_indent="    ") or ["    (empty)"])
-    meta = result.metadata
-    lines.append(f"--- metadata: published={meta.published} author={meta.author} tags={meta.tags} sources={len(meta.sources)}")
-    return "\n".join(lines)
-
-
 # --- explain ---------------------------------------------------------------------------------------
-
-# ANSI colours per category (basic 16 colours, so every terminal shows them).
-_ANSI = {"ad": "31", "promo": "33", "newsletter": "35", "disclaimer": "93", "related": "34", "author_bio": "36",
-         "metadata": "90", "widget": "95", "references": "32", "template": "94"}
-
 
 def use_colour(choice: str, stream) -> bool:
     """--color always/never, else colour only on a terminal, without NO_COLOR (no-color.org) or TERM=dumb."""
@@ -337,115 +321,10 @@ def _cmd_explain(args) -> int:
     return EXIT_FAILED if args.failures else EXIT_OK
 
 
-def render_explain(name: str | None, result, *, colour: bool = False, width: int = 0) -> str:
-    """The article as text: kept blocks as they are, removed text struck (with colour) or between
-    [- and -] (without), each followed by its [category rule-id] label."""
-    from .report import WARNINGS, layout
-
-    style = _Styler(colour)
-
-    def fill(text: str) -> str:
-        return textwrap.fill(text, width, break_on_hyphens=False) if width else text
-
-    out = []
-    if name:
-        out.append(style.bold(f"==> {name} <=="))
-    out.append(style.bold(fill(result.title or "(no title)")))
-    meta = result.metadata
-    facts = [f"published {meta.published or '-'}", f"author {meta.author or '-'}",
-             f"tags {', '.join(meta.tags) or '-'}", f"sources {len(meta.sources)}", f"language {result.language or '-'}"]
-    out.append(style.dim(fill(" · ".join(facts))))
-    counts = Counter(removal.category for removal in result.removals)
-    summary = ", ".join(f"{c} {n}" for c, n in counts.most_common()) or "nothing"
-    warnings = ", ".join(f"{w} ({WARNINGS.get(w, w)})" for w in result.warnings) or "none"
-    out.append(style.dim(fill(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}")))
-    shape = layout(result)
-    if shape.pruned:
-        out.append("")
-        out.append(style.bold(f"Removed from the page before extraction ({len(shape.pruned)}):"))
-        for removal in shape.pruned:
-            text = removal.text if len(removal.text) <= 300 else removal.text[:300].rstrip() + " …"
-            out.append(_wrap([(text, removal)], style, width, indent="  "))
-    for line in shape.lines:
-        out.append("")
-        runs = [(f"- {p.text}" if line.kind == "item" and i == 0 and p.removal is None else p.text, p.removal)
-                for i, p in enumerate(line.pieces)]
-        out.append(_wrap(runs, style, width, bold=line.kind == "heading" and line.removal is None))
-    return "\n".join(out)
-
-
-class _Styler:
-    def __init__(self, on: bool):
-        self.on = on
-
-    def _sgr(self, codes: str, text: str) -> str:
-        return f"\x1b[{codes}m{text}\x1b[0m" if self.on and text else text
-
-    def bold(self, text: str) -> str:
-        return self._sgr("1", text)
-
-    def dim(self, text: str) -> str:
-        return self._sgr("2", text)
-
-    def removed(self, text: str, category: str) -> str:
-        return self._sgr(f"2;9;{_ANSI.get(category, '31')}", text)
-
-    def label(self, removal) -> str:
-        return self._sgr(f"1;{_ANSI.get(removal.category, '31')}", f"[{removal.category} {removal.rule_id}]")
-
-
-def _wrap(runs: list[tuple[str, object]], style: _Styler, width: int, indent: str = "", bold: bool = False) -> str:
-    """Runs of (text, removal or None) as wrapped lines; styles are applied after wrapping so escape
-    codes never count towards the width."""
-    tokens: list[tuple[str, object]] = []  # (word, its removal, None when kept, or ("label", removal))
-    for text, removal in runs:
-        words = text.split()
-        if removal is not None and words and not style.on:  # without colour, [- -] marks what went
-            words[0] = "[-" + words[0]
-            words[-1] = words[-1] + "-]"
-        tokens.extend((word, removal) for word in words)
-        if removal is not None:
-            tokens.append((f"[{removal.category} {removal.rule_id}]", ("label", removal)))
-    lines, current, length = [], [], len(indent)
-    for word, tag in tokens:
-        if width and current and length + 1 + len(word) > width:
-            lines.append(current)
-            current, length = [], len(indent)
-        current.append((word, tag))
-        length += len(word) + (1 if len(current) > 1 else 0)
-    if current:
-        lines.append(current)
-    return "\n".join(indent + _styled(line, style, bold) for line in lines)
-
-
-def _styled(words: list[tuple[str, object]], style: _Styler, bold: bool) -> str:
-    """A line of words: consecutive words of one removal share one styled run."""
-    parts, group, tag = [], [], None
-
-    def flush():
-        if not group:
-            return
-        text = " ".join(group)
-        if tag is None:
-            parts.append(style.bold(text) if bold else text)
-        elif isinstance(tag, tuple):
-            parts.append(style.label(tag[1]))
-        else:
-            parts.append(style.removed(text, tag.category))
-
-    for word, this in words:
-        if this is not tag or isinstance(this, tuple):
-            flush()
-            group, tag = [], this
-        group.append(word)
-    flush()
-    return " ".join(parts)
-
-
 # --- report ----------------------------------------------------------------------------------------
 
 def _cmd_report(args) -> int:
-    from .report import render_report
+    from .render.report import render_report
 
     items = list(_clean_all(args))
     page = render_report(items, title=args.title, failures=args.failures)
@@ -464,74 +343,6 @@ def _cmd_report(args) -> int:
 
 # --- rules -----------------------------------------------------------------------------------------
 
-@dataclass
-class ExampleFailure:
-    """A rule that does not do what its examples say, or is missing something every rule needs."""
-
-    rule_id: str
-    origin: str
-    problem: str
-    example: str | None = None
-
-    def __str__(self) -> str:
-        head = f"{self.origin}: rule '{self.rule_id}': {self.problem}"
-        return head if self.example is None else f"{head}: {self.example!r}"
-
-
-def fires(rule, text: str) -> bool:
-    """Does the rule take this example? Selector rules match the example parsed as an HTML fragment,
-    text rules the example's one block (normalised like an article's text)."""
-    if rule.kind == "selector":
-        from lxml import html as lxml_html
-
-        from .selectors import SelectorSet
-
-        root = lxml_html.fragment_fromstring(text, create_parent="div")
-        return bool(SelectorSet([rule]).matches(root))
-    from .blocks import split_blocks
-    from .normalize import normalize_text
-
-    blocks = split_blocks(normalize_text(text))
-    if len(blocks) != 1:
-        raise ValueError(f"an example must be one block, this is {len(blocks)}")
-    return bool(rule.matches_block(blocks[0].text))
-
-
-def example_failures(rules) -> list[ExampleFailure]:
-    """Every way the given rules fail their own examples or the catalogue's requirements."""
-    failures = []
-    for rule in rules:
-        origin = _short_path(rule.origin)
-        if not rule.examples_remove:
-            failures.append(ExampleFailure(rule.id, origin, "has no examples.remove"))
-        if not rule.examples_keep:
-            failures.append(ExampleFailure(rule.id, origin, "has no examples.keep"))
-        if len(rule.why.splitlines()) != 1:
-            failures.append(ExampleFailure(rule.id, origin, "'why' must be one line"))
-        for should_fire, examples in ((True, rule.examples_remove), (False, rule.examples_keep)):
-            for text in examples:
-                try:
-                    fired = fires(rule, text)
-                except Exception as exc:  # a broken example is the rule file's fault, not ours
-                    failures.append(ExampleFailure(rule.id, origin, f"example cannot be tried ({exc})", text))
-                    continue
-                if fired != should_fire:
-                    problem = "does not remove its examples.remove" if should_fire else "removes its examples.keep"
-                    failures.append(ExampleFailure(rule.id, origin, problem, text))
-    return failures
-
-
-def _short_path(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        builtin = Path(__file__).parent / "rules"
-        try:
-            return "cleaners/rules/" + str(Path(path).resolve().relative_to(builtin.resolve()))
-        except ValueError:
-            return path
-
-
 def _load(dirs) -> object | None:
     try:
         return load_rules(dirs)
@@ -541,13 +352,11 @@ def _load(dirs) -> object | None:
 
 
 def _cmd_rules_list(args) -> int:
-    from .core import rule_catalogue
-
     ruleset = _load(args.rules)
     if ruleset is None:
         return EXIT_FAILED
     rows = [{"id": r.id, "category": r.category, "kind": r.kind, "languages": list(r.languages), "sites": list(r.sites),
-             "why": r.why, "pattern": r.pattern, "origin": _short_path(r.origin),
+             "why": r.why, "pattern": r.pattern, "origin": short_path(r.origin),
              "examples": {"remove": list(r.examples_remove), "keep": list(r.examples_keep)}} for r in ruleset.rules]
     # the structure heuristics and template memory: in the catalogue, but code rather than pack data
     rows += [{"id": rule_id, "category": category, "kind": "heuristic", "languages": ["*"], "sites": [], "why": why,

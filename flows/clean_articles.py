@@ -187,7 +187,7 @@ def _artifacts(summary: dict, store_url: str, rules_dir: str | None) -> None:
             from prefect.artifacts import create_link_artifact
 
             from cleaners import rule_catalogue
-            from cleaners.report import results_from_rows, write_report
+            from cleaners.render.report import results_from_rows, write_report
 
             from .store import articles, removals
 

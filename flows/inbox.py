@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from cleaners import limits
+from cleaners import guards, settings
 
 FIELDS = ("id", "url", "source", "html", "text", "language", "fetched_at")
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
@@ -72,7 +72,7 @@ def _scan(inbox: str, store_url: str | None) -> list[Locator]:
         raise FileNotFoundError(f"inbox {inbox!r} does not exist")
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):  # opening a FIFO would wait for a writer, a device would be read for ever
-        raise ValueError(f"inbox {inbox!r} is not a folder or a regular file: it is {limits.file_kind(mode)}")
+        raise ValueError(f"inbox {inbox!r} is not a folder or a regular file: it is {guards.file_kind(mode)}")
     if path.suffix.lower() == ".jsonl":
         return _scan_lines(path, _nfc(path.name))
     if path.suffix.lower() == ".parquet":
@@ -132,7 +132,7 @@ def _not_regular(path: Path) -> str | None:
         mode = os.stat(path, follow_symlinks=False).st_mode
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
-    return None if stat.S_ISREG(mode) else f"refused: not a regular file ({limits.file_kind(mode)})"
+    return None if stat.S_ISREG(mode) else f"refused: not a regular file ({guards.file_kind(mode)})"
 
 
 def read(locators: list[Locator], store_url: str | None = None) -> list[dict | BadRecord]:
@@ -265,13 +265,13 @@ def _id_of(item: dict | BadRecord) -> str:
 
 
 def _max_bytes() -> int | None:
-    limit = limits.current().max_input_bytes
+    limit = settings.current().max_input_bytes
     return limit if limit and limit > 0 else None
 
 
 def _too_large(label: str, size: str, head: bytes) -> BadRecord:
     return BadRecord(label, f"too_large: {size}, over the limit of {_max_bytes():,} bytes "
-                            f"({limits.ENV['max_input_bytes']})", _payload(head))
+                            f"({settings.ENV['max_input_bytes']})", _payload(head))
 
 
 def _read_line(loc: Locator) -> dict | BadRecord:
@@ -335,7 +335,7 @@ def _open(path: Path, root: Path | None):
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        raise _Unreadable(f"refused: not a regular file ({limits.file_kind(mode)})")
+        raise _Unreadable(f"refused: not a regular file ({guards.file_kind(mode)})")
     return os.fdopen(fd, "rb")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from cleaners import limits, load_rules
+from cleaners import guards, settings, load_rules
 
 # How long the cleaning worker may take over one record of a batch before it is killed and the
 # record retried alone (flows/watchdog.py). Default: max(60 s, 3 x the per-article time budget);
@@ -53,7 +53,7 @@ class WorkerLimits(NamedTuple):
 
 def worker_limits() -> WorkerLimits:
     """The limits of the cleaning worker, from the environment (read at each batch, like the library's)."""
-    budget = limits.current().time_budget
+    budget = settings.current().time_budget
     raw = os.environ.get(STALL_ENV, "").strip()
     try:
         stall = float(raw) if raw else max(60.0, 3 * budget)

@@ -1,7 +1,7 @@
 """Cleaning that can be stopped: the records of a batch are cleaned in a worker process, which is
 killed when it stops making progress.
 
-The library's time budget is cooperative (cleaners/limits.py): it cannot interrupt a regex that
+The library's time budget is cooperative (cleaners/guards.py): it cannot interrupt a regex that
 backtracks for hours or a long lxml call, and such a call holds the GIL, so nothing else in the
 process runs, not even Prefect's answer to SIGTERM. So the batch's thread hands the cleaning calls
 to a worker process and watches it:
@@ -226,7 +226,7 @@ def serve() -> None:
     channel, parent = int(sys.argv[1]), int(sys.argv[2])
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops its worker
-    import cleaners.html  # noqa: F401  lxml and trafilatura: imported before the first batch's clock starts
+    import cleaners.html.page  # noqa: F401  lxml and trafilatura: imported before the first batch's clock starts
 
     connection = Connection(channel)
     connection.send(("ready", os.getpid()))

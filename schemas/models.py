@@ -15,8 +15,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from cleaners import CATEGORIES
-from cleaners.language import SUPPORTED
-from cleaners.matching import skeleton
+from cleaners.text.language import SUPPORTED
+from cleaners.rules.match import skeleton
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300

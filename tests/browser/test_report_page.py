@@ -4,7 +4,7 @@ import json
 import pytest
 
 from cleaners import clean_html, clean_text
-from cleaners.report import write_report
+from cleaners.render.report import write_report
 
 from .conftest import OUTPUT, ROOT
 

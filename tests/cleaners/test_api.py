@@ -133,7 +133,7 @@ def test_a_page_waiting_for_another_threads_page_keeps_its_whole_time_budget(mon
     import threading
     import time
 
-    from cleaners import core
+    from cleaners import api as core
 
     monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "1")
     page = ("<html><body><article><h1>Bridge repairs approved</h1><p>The council approved the budget for the "

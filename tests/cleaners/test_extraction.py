@@ -7,7 +7,8 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from cleaners import clean_html, html
+from cleaners import clean_html
+from cleaners.html import extract, parse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PAGES = sorted((FIXTURES / "html").glob("*.html")) + sorted((FIXTURES / "hostile" / "inbox").glob("*.html"))
@@ -19,7 +20,7 @@ def _body(xml: str):
 
 
 def _page(body_html: str):
-    return html.parse_page(f"<html><head><title>t</title></head><body>{body_html}</body></html>")
+    return parse.parse_page(f"<html><head><title>t</title></head><body>{body_html}</body></html>")
 
 
 ARTICLE = "".join(f"<p>{i}. {SENTENCE * 3}</p>" for i in range(6))  # about 3,000 characters
@@ -35,12 +36,12 @@ ARTICLE = "".join(f"<p>{i}. {SENTENCE * 3}</p>" for i in range(6))  # about 3,00
     ("one block holding the whole page text", f"<p>{SENTENCE * 18}</p>", f"<div>{SENTENCE * 18}</div>", True),
 ])
 def test_doubtful_fast_results(case, body, page, doubtful):
-    assert html._doubtful(_body(body), _page(page)) is doubtful, case
+    assert extract.doubtful(_body(body), _page(page)) is doubtful, case
 
 
 def test_script_text_does_not_count_as_page_text():
     page = _page(ARTICLE + "<script>" + "var x = 'not shown';" * 2000 + "</script>")
-    assert html._doubtful(_body(ARTICLE), page) is False
+    assert extract.doubtful(_body(ARTICLE), page) is False
 
 
 def _calls(monkeypatch) -> list[bool]:
@@ -76,7 +77,7 @@ def test_a_doubtful_page_gets_the_full_cascade(monkeypatch):
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_parser_makes_the_same_tree_as_trafilatura(path):
     raw = path.read_bytes()
-    ours, theirs = html.parse_page(raw), load_html(raw)
+    ours, theirs = parse.parse_page(raw), load_html(raw)
     assert (ours is None) == (theirs is None)
     if ours is not None:
         assert etree.tostring(ours) == etree.tostring(theirs)

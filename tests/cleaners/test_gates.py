@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from cleaners import normalize
-from cleaners.literals import Gate, fold, required_words, trie_pattern
+from cleaners.text import normalize
+from cleaners.rules.gate import Gate, fold, required_words, trie_pattern
 from cleaners.rules import load_rules
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
@@ -109,7 +109,7 @@ def test_alternatives_of_single_words_stay_one_requirement():
     (r"(ad|anzeige)$", None),              # not anchored at the start
 ])
 def test_patterns_spanning_the_block_bound_its_words(pattern, most):
-    from cleaners.rules import NO_LIMIT, _shape
+    from cleaners.rules.load import NO_LIMIT, _shape
 
     assert _shape(pattern)[1] == (most or NO_LIMIT)
     if most:

@@ -2,8 +2,11 @@
 wrapper is named like page furniture kept."""
 import pytest
 
-from cleaners import clean_html, html
-from cleaners.streamed import place_streamed_segments
+from lxml import etree
+
+from cleaners import clean_html
+from cleaners.html import extract, parse
+from cleaners.html.streamed import place_streamed_segments
 
 SENTENCES = [
     "The council voted on Monday to repair the old bridge over the river before the summer.",
@@ -32,7 +35,7 @@ def test_a_streamed_segment_moves_into_its_hole_in_reading_order():
     page = _streamed_page(
         f"<p>{SENTENCES[0]}</p><template id='B:0'></template><div>Loading paragraph...</div><p>{SENTENCES[2]}</p>",
         f"<div hidden id='S:0'><p>{SENTENCES[1]}</p></div>")
-    tree = html.parse_page(page)
+    tree = parse.parse_page(page)
     assert place_streamed_segments(tree) == 1
     main_text = _words(tree.find(".//main").text_content())
     assert main_text.index(SENTENCES[0]) < main_text.index(SENTENCES[1]) < main_text.index(SENTENCES[2])
@@ -44,7 +47,7 @@ def test_segments_holding_further_holes_are_placed_too():
         "<template id='B:0'></template>",
         f"<div hidden id='S:0'><p>{SENTENCES[0]}</p><template id='P:1'></template></div>"
         f"<div hidden id='S:1'><p>{SENTENCES[1]}</p></div>")
-    tree = html.parse_page(page)
+    tree = parse.parse_page(page)
     assert place_streamed_segments(tree) == 2
     main_text = _words(tree.find(".//main").text_content())
     assert main_text.index(SENTENCES[0]) < main_text.index(SENTENCES[1])
@@ -56,10 +59,10 @@ def test_segments_holding_further_holes_are_placed_too():
     ("a segment holding its own hole", "<main><p>text</p></main><div hidden id='S:2'><template id='P:2'></template></div>"),
 ])
 def test_pages_without_a_matching_pair_are_left_alone(case, body):
-    tree = html.parse_page(f"<html><body>{body}</body></html>")
-    before = html.etree.tostring(tree)
+    tree = parse.parse_page(f"<html><body>{body}</body></html>")
+    before = etree.tostring(tree)
     assert place_streamed_segments(tree) == 0, case
-    assert html.etree.tostring(tree) == before, case
+    assert etree.tostring(tree) == before, case
 
 
 def test_clean_html_keeps_a_streamed_article_whole():
@@ -103,26 +106,26 @@ def test_an_article_wrapped_in_a_part_named_like_furniture_is_kept(attributes):
     "aria-hidden='true'", "class='teaser-text'", "id='comments-anchor'",
 ])
 def test_a_wrapper_named_like_furniture_holding_the_article_is_a_suspect(attributes):
-    parts = html._misnamed_article_parts(html.parse_page(_page_with_wrapper(attributes)))
+    parts = extract.misnamed_article_parts(parse.parse_page(_page_with_wrapper(attributes)))
     assert len(parts) == 1 and SENTENCES[0] in parts[0].text_content(), attributes
 
 
 def test_listicle_slides_count_together():
     slides = "".join(f"<div class='listicle-slide'><h2>{i}. Arch</h2><p>{s} {s}</p></div>" for i, s in enumerate(SENTENCES))
-    tree = html.parse_page(f"<html><body><h1>Six things</h1><div class='intro'>{OTHER_TEXT}</div>{slides}</body></html>")
-    assert len(html._misnamed_article_parts(tree)) == len(SENTENCES)  # each alone is under the share
+    tree = parse.parse_page(f"<html><body><h1>Six things</h1><div class='intro'>{OTHER_TEXT}</div>{slides}</body></html>")
+    assert len(extract.misnamed_article_parts(tree)) == len(SENTENCES)  # each alone is under the share
 
 
 def test_a_real_comment_section_is_no_suspect():
     comments = "".join(f"<div class='comment'><p class='comment-text'>{s} {s}</p></div>" for s in SENTENCES)
     page = (f"<html><body><h1>Bridge</h1><article><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p></article>"
             f"<div id='comments'>{comments}</div></body></html>")
-    assert html._misnamed_article_parts(html.parse_page(page)) == []
+    assert extract.misnamed_article_parts(parse.parse_page(page)) == []
 
 
 def test_a_small_part_named_like_furniture_is_no_suspect():
     page = _page_with_wrapper("class='article'", extra="<div class='share-bar'><p>Share this</p></div>")
-    assert html._misnamed_article_parts(html.parse_page(page)) == []
+    assert extract.misnamed_article_parts(parse.parse_page(page)) == []
 
 
 @pytest.mark.parametrize("attributes, renamed", [
@@ -130,11 +133,11 @@ def test_a_small_part_named_like_furniture_is_no_suspect():
     ("class='elementor-widget elementor-widget-theme-post-content'", False),  # kept anyway: untouched
 ])
 def test_names_come_off_only_when_the_extraction_missed_the_suspects(attributes, renamed):
-    tree = html.parse_page(_page_with_wrapper(attributes))
-    assert html._misnamed_article_parts(tree), "the wrapper is a suspect either way"
-    document = html._extract_article(tree, None)
+    tree = parse.parse_page(_page_with_wrapper(attributes))
+    assert extract.misnamed_article_parts(tree), "the wrapper is a suspect either way"
+    document = extract.extract_article(tree, None)
     assert bool(tree.xpath("//*[@data-cleaners-name]")) is renamed
-    assert SENTENCES[3] in html._BODY_TEXT(document.body)
+    assert SENTENCES[3] in extract.body_text(document.body)
 
 
 # --- the headline above the article, and the byline under its lead
@@ -186,7 +189,7 @@ def test_a_short_first_line_before_prose_is_no_kicker():
 
 class _Document:
     def __init__(self, body_xml: str):
-        self.body = html.etree.fromstring(f"<body>{body_xml}</body>")
+        self.body = etree.fromstring(f"<body>{body_xml}</body>")
 
 
 @pytest.mark.parametrize("first_result, recall_asked", [
@@ -202,12 +205,12 @@ def test_recall_mode_is_asked_only_when_most_paragraph_text_is_missing(monkeypat
         asked.append(kwargs.get("favor_recall", False))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first_result))
+    monkeypatch.setattr(extract, "cascade", lambda tree, url: _Document(first_result))
     monkeypatch.setattr(trafilatura, "bare_extraction", recording)
-    tree = html.parse_page(f"<html><body><article>{ARTICLE_PARAGRAPHS}</article></body></html>")
-    document = html._extract_article(tree, None)
+    tree = parse.parse_page(f"<html><body><article>{ARTICLE_PARAGRAPHS}</article></body></html>")
+    document = extract.extract_article(tree, None)
     assert (True in asked) is recall_asked
-    assert SENTENCES[3] in html._BODY_TEXT(document.body)
+    assert SENTENCES[3] in extract.body_text(document.body)
 
 
 def test_a_kicker_glued_to_the_headline_is_part_of_the_title_line():
@@ -244,19 +247,19 @@ def test_recall_mode_is_asked_when_list_items_are_missing(monkeypatch, case, ite
         return original(*args, **kwargs)
 
     first = "".join(f"<p>{s}</p>" for s in SENTENCES[:2])  # the paragraphs only: the list was left out
-    monkeypatch.setattr(html, "_paragraph_chars", lambda tree: 1)  # the result holds the paragraphs
-    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first))
+    monkeypatch.setattr(extract, "paragraph_chars", lambda tree: 1)  # the result holds the paragraphs
+    monkeypatch.setattr(extract, "cascade", lambda tree, url: _Document(first))
     monkeypatch.setattr(trafilatura, "bare_extraction", recording)
-    document = html._extract_article(html.parse_page(_list_page(items)), None)
+    document = extract.extract_article(parse.parse_page(_list_page(items)), None)
     assert (True in asked) is recall_kept
-    assert (STEPS[2] in html._BODY_TEXT(document.body)) is recall_kept
+    assert (STEPS[2] in extract.body_text(document.body)) is recall_kept
 
 
 def test_a_recall_result_only_a_little_longer_is_not_taken(monkeypatch):
     first = "".join(f"<p>{s}</p>" for s in SENTENCES[:2])
     retry = first + "<p>One more short line.</p>"
-    monkeypatch.setattr(html, "_paragraph_chars", lambda tree: 1)
-    monkeypatch.setattr(html, "_extract", lambda tree, url: _Document(first))
-    monkeypatch.setattr(html, "_recall", lambda tree, url, fast=False: _Document(retry))
-    document = html._extract_article(html.parse_page(_list_page("".join(f"<li>{s}</li>" for s in STEPS))), None)
-    assert "One more short line" not in html._BODY_TEXT(document.body)
+    monkeypatch.setattr(extract, "paragraph_chars", lambda tree: 1)
+    monkeypatch.setattr(extract, "cascade", lambda tree, url: _Document(first))
+    monkeypatch.setattr(extract, "recall", lambda tree, url, fast=False: _Document(retry))
+    document = extract.extract_article(parse.parse_page(_list_page("".join(f"<li>{s}</li>" for s in STEPS))), None)
+    assert "One more short line" not in extract.body_text(document.body)

@@ -1,6 +1,6 @@
 """Template memory in the library: fingerprints and stripping a known template."""
 from cleaners import clean_text, fingerprints, strip_templates
-from cleaners.templates import fingerprint
+from cleaners.boilerplate import fingerprint
 
 BOILER = "Dieser Beitrag entstand im Rahmen unserer Reihe Zukunft der Arbeit, gefördert von einer Stiftung."
 

@@ -8,10 +8,10 @@ import time
 import pytest
 from lxml import html as lxml_html
 
-from cleaners import CleaningError, clean_html, clean_text, limits, load_rules
-from cleaners.blocks import split_blocks
-from cleaners.selectors import SelectorSet
-from cleaners.sentences import sentence_spans
+from cleaners import CleaningError, clean_html, clean_text, guards, settings, load_rules
+from cleaners.text.blocks import split_blocks
+from cleaners.rules.selectors import SelectorSet
+from cleaners.text.sentences import sentence_spans
 
 PROSE = ("Die Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zum Sommer zu sanieren und "
          "dafür Geld aus dem Haushalt bereitzustellen.")
@@ -69,7 +69,7 @@ def test_comparisons_in_a_script_are_not_elements():
 
 def test_too_many_real_elements_are_still_refused():
     with pytest.raises(CleaningError) as error:
-        limits.check_html(page("<p>x</p>" * 60000))
+        guards.check_html(page("<p>x</p>" * 60000))
     assert error.value.code == "too_many_elements"
 
 
@@ -107,7 +107,7 @@ def test_a_costly_selector_is_not_run_on_a_large_deep_page_and_is_reported(tmp_p
     wide = "<div>" + "<span>x</span>" * 40000 + "</div>"
     selectors = SelectorSet([r for r in rules.rules if r.kind == "selector"])
     tree = lxml_html.document_fromstring(page(deep + wide))
-    from cleaners.matching import timeouts_recorded
+    from cleaners.rules.match import timeouts_recorded
 
     with timeouts_recorded() as timed_out:
         found, seconds = timed(selectors.matches, tree)

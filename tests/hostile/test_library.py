@@ -3,7 +3,7 @@ bounded time and memory; ftfy repairs mojibake; nothing is read because a page a
 
 The big inputs run in a fresh process each (clean_case.py), killed after a timeout, so that a case
 that runs away fails its test instead of hanging the suite. The limits themselves are in
-cleaners/limits.py; the library calls them (see the README, "Limits and reliability")."""
+cleaners/guards.py; the library calls them (see the README, "Limits and reliability")."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners import CleaningError, clean_html, clean_text, limits
+from cleaners import CleaningError, clean_html, clean_text, guards, settings
 
 CASE_SCRIPT = Path(__file__).resolve().parent / "clean_case.py"
 PARA = ("Die Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zum Sommer zu sanieren und "
@@ -151,52 +151,52 @@ def test_external_entities_are_never_resolved(corpus, tmp_path, listener):
 def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("CLEANERS_MAX_INPUT_BYTES", "1_000")
     monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "0")
-    current = limits.current()
+    current = settings.current()
     assert current.max_input_bytes == 1000 and current.time_budget == 0
     with pytest.raises(CleaningError) as error:
-        limits.check_text("x" * 1001)
+        guards.check_text("x" * 1001)
     assert error.value.code == "too_large" and "CLEANERS_MAX_INPUT_BYTES" in str(error.value)
     monkeypatch.setenv("CLEANERS_MAX_INPUT_BYTES", "0")  # 0 switches a limit off
-    limits.check_text("x" * 100_000)
+    guards.check_text("x" * 100_000)
     monkeypatch.setenv("CLEANERS_MAX_BLOCKS", "ten")
     with pytest.raises(ValueError, match="CLEANERS_MAX_BLOCKS"):
-        limits.current()
+        settings.current()
 
 
 def test_limit_checks_directly(corpus):
     from lxml import html as lxml_html
 
-    small = limits.Limits(max_input_bytes=1000, max_elements=50, max_depth=20, max_blocks=5)
+    small = settings.Limits(max_input_bytes=1000, max_elements=50, max_depth=20, max_blocks=5)
     with pytest.raises(CleaningError, match="limit"):
-        limits.check_html("<p>x</p>" * 60, small)
+        guards.check_html("<p>x</p>" * 60, small)
     with pytest.raises(CleaningError) as error:
-        limits.check_tree(lxml_html.fromstring(corpus.nested(30)), small)
+        guards.check_tree(lxml_html.fromstring(corpus.nested(30)), small)
     assert error.value.code == "too_deep"
     with pytest.raises(CleaningError) as error:
-        limits.check_tree(lxml_html.fromstring("<div>" + "<p>x</p>" * 60 + "</div>"), small)
+        guards.check_tree(lxml_html.fromstring("<div>" + "<p>x</p>" * 60 + "</div>"), small)
     assert error.value.code == "too_many_elements"
     with pytest.raises(CleaningError) as error:
-        limits.check_blocks([object()] * 6, small)
+        guards.check_blocks([object()] * 6, small)
     assert error.value.code == "too_many_blocks"
     with pytest.raises(CleaningError) as error:
-        limits.check_text("é" * 400, limits.Limits(max_input_bytes=500))  # 800 bytes in UTF-8
+        guards.check_text("é" * 400, settings.Limits(max_input_bytes=500))  # 800 bytes in UTF-8
     assert error.value.code == "too_large"
-    limits.check_text("Ein Satz mit einem verirrten \x00 Zeichen, sonst ganz normaler Text. " * 3)  # one stray NUL is no binary
-    limits.check_html(corpus.page(corpus.ARTICLE_HTML_BODY))
-    limits.check_tree(lxml_html.fromstring(corpus.page(corpus.ARTICLE_HTML_BODY)))
+    guards.check_text("Ein Satz mit einem verirrten \x00 Zeichen, sonst ganz normaler Text. " * 3)  # one stray NUL is no binary
+    guards.check_html(corpus.page(corpus.ARTICLE_HTML_BODY))
+    guards.check_tree(lxml_html.fromstring(corpus.page(corpus.ARTICLE_HTML_BODY)))
 
 
 def test_time_budget_is_per_context_and_nests():
-    with limits.time_budget(0.05):
-        limits.check_time("start")
+    with guards.time_budget(0.05):
+        guards.check_time("start")
         time.sleep(0.08)
         with pytest.raises(CleaningError) as error:
-            limits.check_time("late")
+            guards.check_time("late")
         assert error.value.code == "time_budget" and "late" in str(error.value)
-        with limits.time_budget(10):  # an inner budget cannot extend the outer deadline
+        with guards.time_budget(10):  # an inner budget cannot extend the outer deadline
             with pytest.raises(CleaningError):
-                limits.check_time()
-    limits.check_time("outside any budget")  # no deadline: never raises
+                guards.check_time()
+    guards.check_time("outside any budget")  # no deadline: never raises
 
 
 def test_defaults_leave_real_articles_alone(corpus):
@@ -204,9 +204,9 @@ def test_defaults_leave_real_articles_alone(corpus):
     root = Path(__file__).resolve().parents[2] / "fixtures" / "html"
     for page in sorted(root.glob("*.html")):
         data = page.read_bytes()
-        limits.check_html(data)
+        guards.check_html(data)
         from trafilatura.utils import load_html
 
-        limits.check_tree(load_html(data))
+        guards.check_tree(load_html(data))
         result = clean_html(data)
-        limits.check_blocks(result.text.split("\n\n"))
+        guards.check_blocks(result.text.split("\n\n"))

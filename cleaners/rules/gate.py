@@ -16,7 +16,7 @@ from itertools import accumulate
 
 import ahocorasick_rs
 
-from .language import STOPWORDS
+from ..text.language import STOPWORDS
 
 MIN_LENGTH = 3  # shorter words occur in nearly every block: a rule with only those is always tried
 MAX_WORDS_PER_RULE = 64

@@ -15,9 +15,9 @@ import cssselect
 from cssselect import parser as css
 from lxml import etree
 
-from .limits import deeper_than as _deeper_than
-from .literals import trie_pattern
-from .matching import report_timeout
+from ..guards import deeper_than as _deeper_than
+from .gate import trie_pattern
+from .match import report_timeout
 
 _OPERATORS = {
     "exists": lambda v: "",

@@ -9,7 +9,7 @@ import hashlib
 import re
 from dataclasses import replace
 
-from .blocks import render
+from .text.blocks import render
 from .model import Block, CleanResult, Removal
 
 MIN_WORDS = 6  # shorter lines ("Foto: dpa") recur everywhere and are the rules' business
@@ -51,3 +51,10 @@ def strip_templates(result: CleanResult, templates: set[str]) -> CleanResult:
         kept_positions=[positions[i] for i in keep],
         removals=sorted(result.removals + removals, key=lambda r: (r.position, r.scope == "sentence")),
     )
+
+
+def catalogue() -> dict:
+    """Template memory's entry in the catalogue of rule ids."""
+    from .detect import Entry
+
+    return {RULE_ID: Entry("template", WHY)}

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 
-from .blocks import ends_with
-from .model import Block, Removal
-from .sentences import sentence_spans
+from ..text.blocks import ends_with
+from ..model import Block, Removal
+from ..text.sentences import sentence_spans
 
 _TERMINAL = tuple(".!?…\"”“»'’)")
 

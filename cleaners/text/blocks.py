@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Block
+from ..model import Block
 
 # A line that is nothing but a list marker: the item follows on the next line.
 _LONE_MARKER = re.compile(r"^[-–•*·▪►]$")

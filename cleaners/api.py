@@ -4,17 +4,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from . import detect, limits, templates
-from .blocks import ends_with, looks_like_heading, render, split_blocks
+from . import boilerplate, detect, guards, settings
 from .errors import CleaningError
-from .extract_meta import metadata_from_removals
-from .language import choose_language
-from .matching import timeouts_recorded
+from .metadata.dates import is_dateline
+from .metadata.removals import metadata_from_removals
 from .model import Block, CleanResult, Metadata, Removal
-from .normalize import normalize_text
 from .rules import RuleSet, load_rules
+from .rules.match import timeouts_recorded
 from .source import registered_domain
-from .verdicts import Verdicts
+from .text.blocks import ends_with, looks_like_heading, render, split_blocks
+from .text.language import choose_language
+from .text.normalize import normalize_text
 
 RulesArg = str | Path | list | tuple | RuleSet | None
 
@@ -30,25 +30,25 @@ def clean_text(text: str, *, source: str | None = None, url: str | None = None,
         raise TypeError("clean_text takes str; decode bytes first (or use clean_html for pages)")
     if not isinstance(text, str):
         raise TypeError(f"clean_text takes str, not {type(text).__name__}")
-    bounds = limits.current()  # the environment is read once per article
-    limits.check_text(text, bounds)
-    with limits.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
+    bounds = settings.current()  # the environment is read once per article
+    guards.check_text(text, bounds)
+    with guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         result = _clean_text(text, source=source, url=url, language=language, rules=rules, bounds=bounds)
     return _with_timeouts(result, timed_out)
 
 
-def _clean_text(text: str, *, source, url, language, rules, bounds: limits.Limits) -> CleanResult:
+def _clean_text(text: str, *, source, url, language, rules, bounds: settings.Limits) -> CleanResult:
     blocks = split_blocks(normalize_text(text))
     if not blocks:
         raise CleaningError("empty_input", "empty input: no text to clean")
-    limits.check_blocks(blocks, bounds)
+    guards.check_blocks(blocks, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     language = choose_language(language, " ".join(b.text for b in blocks[:40]))
     article_rules = ruleset.for_article(language, source)
     title = None
     first = blocks[0]
-    if (len(blocks) > 1 and first.kind == "heading" and not detect.is_dateline(first.text)
+    if (len(blocks) > 1 and first.kind == "heading" and not is_dateline(first.text)
             and not article_rules.matching(first.text)):
         title, blocks = first.text, blocks[1:]
     return _clean_blocks(blocks, ruleset, article_rules, title=title, metadata=Metadata(),
@@ -66,19 +66,19 @@ _PAGE_LOCK = threading.Lock()
 def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
                language: str | None = None, rules: RulesArg = None) -> CleanResult:
     """Clean a whole HTML page: prune junk elements, extract the article, then clean its blocks."""
-    from .html import extract_page  # lxml/trafilatura work lives there
+    from .html.page import extract_page  # lxml and trafilatura are imported on first use
 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
-    bounds = limits.current()
-    limits.check_html(html, bounds)
+    bounds = settings.current()
+    guards.check_html(html, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
-    with _PAGE_LOCK, limits.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
+    with _PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
-        limits.check_time("extraction")
+        guards.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
         result = _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
                                language=page.language, source=source, url=url, removals=page.pruned)
@@ -94,22 +94,21 @@ def _with_timeouts(result: CleanResult, timed_out: list[str]) -> CleanResult:
 
 
 def rule_catalogue(rules: RulesArg = None) -> dict[str, tuple[str, str]]:
-    """Every rule id a removal may carry (rule packs and structure heuristics): id -> (category, why)."""
-    ruleset = load_rules(rules)
-    catalogue = {rule.id: (rule.category, rule.why) for rule in ruleset.rules}
-    catalogue.update(detect.HEURISTICS)
-    catalogue[templates.RULE_ID] = ("template", templates.WHY)
-    return catalogue
+    """Every rule id a removal may carry (rule packs, detectors, template memory): id -> (category, why)."""
+    return {rule_id: (entry.category, entry.why) for rule_id, entry in _catalogue(load_rules(rules)).items()}
+
+
+def _catalogue(ruleset: RuleSet) -> dict[str, detect.Entry]:
+    found = ruleset.__dict__.get("_catalogue")  # built once per rule set
+    if found is None:
+        found = ruleset.__dict__["_catalogue"] = detect.catalogue(ruleset) | boilerplate.catalogue()
+    return found
 
 
 def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title, metadata: Metadata,
                   language, source, url, removals: list[Removal]) -> CleanResult:
-    verdicts = Verdicts(blocks)
-    detect.apply_rules(blocks, article_rules, verdicts)
-    detect.top_labels(blocks, verdicts)
-    author = detect.name_then_bio(blocks, verdicts)
-    detect.junk_cluster(blocks, verdicts)
-
+    verdicts = detect.Verdicts(blocks)
+    detect.run("article", blocks, verdicts, detect.Context(article_rules, source))
     kept_positions, kept = [], []
     for index in verdicts.kept():
         block, text = blocks[index], verdicts.kept_text(index)
@@ -117,9 +116,7 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
             kept_positions.append(index)
             kept.append(block if text is block.text else Block(text, block.kind))  # unchanged: words counted
     all_removals = removals + verdicts.removals()
-    metadata = metadata_from_removals(all_removals, ruleset, metadata)
-    if author and not metadata.author:
-        metadata.author = author
+    metadata = metadata_from_removals(all_removals, _catalogue(ruleset), metadata)
     return CleanResult(
         text=render(kept), title=title, language=language, metadata=metadata,
         removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,

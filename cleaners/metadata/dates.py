@@ -42,3 +42,8 @@ def find_date(text: str) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+def is_dateline(text: str) -> bool:
+    """A short line that holds a date: a dateline."""
+    return len(text.split()) <= 6 and find_date(text) is not None

@@ -1,36 +1,12 @@
-"""What one article may cost, and the checks that hold every input to it.
-
-A newsroom pipeline sees every kind of broken page. These limits keep the time and memory one input
-can take bounded; an input over a limit raises `CleaningError` with a short code, so the pipeline
-quarantines it with its reason and the run goes on. Every limit has a default that no real article
-comes near (measured on 1,232 benchmark pages: at most 2.2 MB, 5,000 elements, depth 56), and an
-environment variable that overrides it (read at each call; 0 or a negative value switches the limit off):
-
-| limit                | default     | environment variable             | CleaningError code     |
-|----------------------|-------------|----------------------------------|------------------------|
-| input size (bytes)   | 10,000,000  | CLEANERS_MAX_INPUT_BYTES         | too_large              |
-| HTML elements        | 50,000      | CLEANERS_MAX_ELEMENTS            | too_many_elements      |
-| HTML nesting depth   | 200         | CLEANERS_MAX_DEPTH               | too_deep               |
-| attributes of one HTML element | 2,000 | CLEANERS_MAX_ATTRIBUTES    | too_many_attributes    |
-| blocks per article   | 10,000      | CLEANERS_MAX_BLOCKS              | too_many_blocks        |
-| time per article (s) | 20          | CLEANERS_TIME_BUDGET_SECONDS     | time_budget            |
-| one pattern call (s) | 0.5         | CLEANERS_MATCH_SECONDS           | (no match, reported)   |
-
-Text of which more than 5 % is NUL or other control characters (an image, UTF-16 read as an
-8-bit encoding) raises `binary_input`; a few stray control characters are only removed.
-
-A rule pattern call that runs longer than its limit stops and counts as no match; the rule is named
-in the result's `timed_out` (see matching.py). Nothing in a rule file is ever executed: rules are
-TOML data.
-
-The checks, and where the library calls them:
+"""The checks that hold every input to its limits (settings.py), and the per-article deadline.
 
 - `check_html(html)`   before parsing a page: size, start tags (a linear scan that reads quoted
                        values and skips script and style bodies), attributes of the widest tag.
 - `check_tree(tree)`   after parsing: exact element count and nesting depth (libxml2 silently drops
                        everything below depth 256, so a deeper page would lose its article).
-- `check_text(text)`   before normalising plain text: size, binary data, and a cheap line count
-                       (more than 4 lines per allowed block is refused without splitting).
+- `check_text(text)`   before normalising plain text: size, binary data (more than 5 % NUL or other
+                       control characters: an image, UTF-16 read as an 8-bit encoding), and a cheap
+                       line count (more than 4 lines per allowed block is refused without splitting).
 - `check_blocks(blocks)` after splitting or extraction: number of blocks.
 - `time_budget()` / `check_time(stage)` / `time_left()`: a per-article deadline, checked between
                        stages and in the per-block loops, and passed down to every pattern call as its
@@ -38,35 +14,16 @@ The checks, and where the library calls them:
 """
 from __future__ import annotations
 
-import os
 import re
 import stat
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import CleaningError
+from .settings import ENV, Limits, current
 
-DEFAULTS = {
-    "max_input_bytes": 10_000_000,
-    "max_elements": 50_000,
-    "max_depth": 200,
-    "max_attributes": 2_000,
-    "max_blocks": 10_000,
-    "time_budget": 20.0,
-    "match_seconds": 0.5,
-}
-ENV = {
-    "max_input_bytes": "CLEANERS_MAX_INPUT_BYTES",
-    "max_elements": "CLEANERS_MAX_ELEMENTS",
-    "max_depth": "CLEANERS_MAX_DEPTH",
-    "max_attributes": "CLEANERS_MAX_ATTRIBUTES",
-    "max_blocks": "CLEANERS_MAX_BLOCKS",
-    "time_budget": "CLEANERS_TIME_BUDGET_SECONDS",
-    "match_seconds": "CLEANERS_MATCH_SECONDS",
-}
 # Text is binary when more than this share of its first characters are NUL or other control characters.
 BINARY_SHARE = 0.05
 _BINARY_SAMPLE = 65_536
@@ -74,48 +31,8 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_input_bytes: int = DEFAULTS["max_input_bytes"]
-    max_elements: int = DEFAULTS["max_elements"]
-    max_depth: int = DEFAULTS["max_depth"]
-    max_attributes: int = DEFAULTS["max_attributes"]
-    max_blocks: int = DEFAULTS["max_blocks"]
-    time_budget: float = DEFAULTS["time_budget"]
-    match_seconds: float = DEFAULTS["match_seconds"]
-
-    @classmethod
-    def from_env(cls, environ=None) -> "Limits":
-        """The defaults, overridden by the CLEANERS_* environment variables that are set."""
-        environ = os.environ if environ is None else environ
-        values = {}
-        for name, variable in ENV.items():
-            raw = environ.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            kind = type(DEFAULTS[name])
-            try:
-                values[name] = kind(float(raw.replace("_", ""))) if kind is int else float(raw)
-            except ValueError:
-                raise ValueError(f"{variable}={raw!r}: not a number") from None
-        return cls(**values)
-
-
-def current() -> Limits:
-    """The limits in force now (the environment is read at each call, so it can change between runs)."""
-    raw = tuple(os.environ.get(variable) for variable in ENV.values())
-    limits = _FROM_ENV.get(raw)
-    if limits is None:
-        limits = _FROM_ENV[raw] = Limits.from_env()
-    return limits
-
-
-_FROM_ENV: dict[tuple, Limits] = {}  # the same settings give the same (frozen) limits
-
-
 def _on(limit) -> bool:
     return limit is not None and limit > 0
-
 
 # --- input size, structure, blocks ----------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from importlib import resources
 
 import regex
 
-from . import limits
+from .. import guards, settings
 
 class _Article:
     """What the pattern calls of one article share: the per-call limit, and the rules timed out."""
@@ -39,7 +39,7 @@ _ARTICLE: ContextVar[_Article | None] = ContextVar("cleaners_article_matching", 
 def timeouts_recorded(per_call: float | None = None):
     """Inside, pattern calls use this per-call limit (default: the configured one, read once) and
     the ids of the rules whose pattern timed out are collected in the list yielded."""
-    article = _Article(limits.current().match_seconds if per_call is None else per_call)
+    article = _Article(settings.current().match_seconds if per_call is None else per_call)
     token = _ARTICLE.set(article)
     try:
         yield article.timed_out
@@ -58,15 +58,15 @@ def _timeout() -> float | None:
     """Seconds one call may take: the per-call limit, capped by the article's remaining budget."""
     article = _ARTICLE.get()
     if article is None:  # a call outside clean_text / clean_html
-        seconds = limits.current().match_seconds
+        seconds = settings.current().match_seconds
         per_call = seconds if seconds and seconds > 0 else None
     else:
         per_call = article.per_call
-    left = limits.time_left()
+    left = guards.time_left()
     if left is None:
         return per_call
     if left <= 0:
-        limits.check_time("matching")
+        guards.check_time("matching")
     return left if per_call is None or left < per_call else per_call
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
 
-from .literals import Gate, fold, required_words
-from .matching import BoundedPattern, PatternError, compile_pattern, skeleton, skeletons
-from .model import CATEGORIES
+from .gate import Gate, fold, required_words
+from .match import BoundedPattern, PatternError, compile_pattern, skeleton, skeletons
+from ..model import CATEGORIES
 from .selectors import MAX_SELECTOR_STEPS, SelectorSet, selector_steps
 
-BUILTIN_DIR = Path(__file__).parent / "rules"
+BUILTIN_DIR = Path(__file__).parent / "packs"
 KINDS = ("block", "sentence", "section", "selector")
 POSITIONS = ("anywhere", "top", "tail")
 EXTRACTS = (None, "published", "author", "tags", "sources")

@@ -1,0 +1,65 @@
+"""A whole page to the article's blocks: parse, run the page detectors (pruning), extract, run the
+detectors on the extracted blocks. Everything that leaves is in `Page.pruned`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .. import detect, guards
+from ..detect.repeated_paragraph import survey
+from ..errors import CleaningError
+from ..metadata.page import page_metadata
+from ..model import Block, Metadata, Removal
+from ..rules import RuleSet
+from ..text.language import choose_language
+from .extract import extract_article
+from .parse import flatten_deep_lists, page_language, paragraph_sample, parse_page
+from .prune import PageVerdicts
+from .streamed import place_streamed_segments
+from .to_blocks import blocks_from_body
+
+
+@dataclass
+class Page:
+    tree: object
+    language: str | None
+    title: str | None = None
+    metadata: Metadata = field(default_factory=Metadata)
+    repeated: dict[str, tuple[int, int]] = field(default_factory=dict)  # see detect/repeated_paragraph.py
+    blocks: list[Block] = field(default_factory=list)
+    pruned: list[Removal] = field(default_factory=list)
+
+
+def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source: str | None,
+                 language: str | None) -> Page:
+    if not html.strip():
+        raise CleaningError("empty_input", "empty input: no HTML to clean")
+    tree = parse_page(html)
+    if tree is None:
+        raise CleaningError("not_html", "the input could not be parsed as HTML")
+    guards.check_tree(tree)
+    place_streamed_segments(tree)
+    # <template> content is never shown (and trafilatura would extract it): it is not page text
+    etree.strip_elements(tree, "template", with_tail=False)
+    flatten_deep_lists(tree)
+    # The page's lang attribute is a hint (often a CMS default): what its paragraphs say comes first.
+    hint = language or page_language(tree)
+    page = Page(tree, choose_language(hint, paragraph_sample(tree)))
+    context = detect.Context(ruleset.for_article(page.language, source), source, page)
+    verdicts = PageVerdicts(tree)
+    detect.run("page", [], verdicts, context)
+    page.title, page.metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
+    page.repeated = survey(tree)
+    document = extract_article(tree, url)
+    if document is None or document.body is None:
+        raise CleaningError("no_article", "no article text found in the page")
+    blocks = blocks_from_body(document.body)
+    guards.check_blocks(blocks)
+    detect.run("extracted", blocks, verdicts, context)
+    page.blocks = [block for index, block in enumerate(blocks) if index not in verdicts.left_out]
+    page.pruned = verdicts.removals
+    if not page.blocks:
+        raise CleaningError("no_article", "no article text found in the page")
+    page.language = choose_language(page.language, " ".join(b.text for b in page.blocks[:40]))
+    return page

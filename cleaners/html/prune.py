@@ -1,0 +1,62 @@
+"""Taking elements out of a parsed page, with a record of each: the PageVerdicts that the page and
+extracted stages' detectors (detect/) decide through."""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from lxml import etree
+
+from ..model import Removal
+from ..text.normalize import normalize_inline
+
+# Never prune an element that holds this share of the page's paragraph text: it is the article.
+MAX_PRUNE_SHARE = 0.4
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template")
+
+
+class PageVerdicts:
+    """What left the page before its blocks were judged: pruned elements, and extracted blocks
+    left out (a repeated headline). Every one is recorded as an "element" removal."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self.removals: list[Removal] = []
+        self.left_out: set[int] = set()
+
+    def prune(self, element, category: str, rule_id: str, why: str, text: str | None = None) -> None:
+        """Drop the element from the page; its visible text (or `text`) goes into the record."""
+        text = visible_text(element) if text is None else text
+        if text:
+            self.removals.append(Removal(category, rule_id, text, "element", -1, why))
+        element.drop_tree()
+
+    def record(self, category: str, rule_id: str, why: str, text: str) -> None:
+        """Text the extractor already left out, recorded so that no word leaves without a trace."""
+        self.removals.append(Removal(category, rule_id, text, "element", -1, why))
+
+    def leave_out(self, blocks, index: int, category: str, rule_id: str, why: str) -> None:
+        """An extracted block that is not article text (it leaves before the blocks are judged)."""
+        self.left_out.add(index)
+        self.record(category, rule_id, why, blocks[index].text)
+
+    def attached(self, element) -> bool:
+        """False when an ancestor was already pruned by an earlier rule."""
+        root = element
+        while root.getparent() is not None:
+            root = root.getparent()
+        return root is self.tree
+
+
+# The text of the paragraphs in (or at) an element, as plain strings: no element objects are made.
+_PARAGRAPH_TEXT = etree.XPath("descendant-or-self::p//text()", smart_strings=False)
+
+
+def paragraph_chars(element) -> int:
+    return sum(map(len, _PARAGRAPH_TEXT(element)))
+
+
+def visible_text(element) -> str:
+    copy = deepcopy(element)
+    copy.tail = None
+    etree.strip_elements(copy, *_INVISIBLE_TAGS, with_tail=False)
+    return normalize_inline(" ".join(copy.itertext()))

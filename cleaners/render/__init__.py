@@ -1,0 +1,1 @@
+"""Showing results to people: the terminal explanation and the HTML review report."""

@@ -1,0 +1,1 @@
+"""Text: normalising characters, splitting text into blocks and sentences, guessing the language."""
