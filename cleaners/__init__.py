@@ -7,10 +7,10 @@
 Needs neither Prefect nor pandera nor a database.
 """
 from .api import clean_html, clean_text, rule_catalogue
+from .boilerplate import fingerprints, strip_templates
 from .errors import CleaningError
 from .model import CATEGORIES, CleanResult, Metadata, Removal
 from .rules.load import RuleError, RuleSet, load_rules
-from .boilerplate import fingerprints, strip_templates
 
 __version__ = "0.1.0"
 __all__ = [

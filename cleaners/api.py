@@ -13,6 +13,7 @@ from .rules import RuleSet, load_rules
 from .rules.match import timeouts_recorded
 from .source import registered_domain
 from .text.blocks import ends_with, looks_like_heading, render, split_blocks
+from .text.decode import decode_page
 from .text.language import choose_language
 from .text.normalize import normalize_text
 
@@ -66,7 +67,9 @@ _PAGE_LOCK = threading.Lock()
 def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
                language: str | None = None, rules: RulesArg = None) -> CleanResult:
     """Clean a whole HTML page: prune junk elements, extract the article, then clean its blocks."""
-    from .html.page import extract_page  # lxml and trafilatura are imported on first use
+    from .html.page import (
+        extract_page,  # lxml and trafilatura are imported on first use
+    )
 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
@@ -77,6 +80,8 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
     with _PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
+        if isinstance(html, bytes):
+            html = decode_page(html)
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         guards.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)

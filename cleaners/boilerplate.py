@@ -9,8 +9,8 @@ import hashlib
 import re
 from dataclasses import replace
 
-from .text.blocks import render
 from .model import Block, CleanResult, Removal
+from .text.blocks import render
 
 MIN_WORDS = 6  # shorter lines ("Foto: dpa") recur everywhere and are the rules' business
 MAX_SHARE = 0.5  # if more of an article than this "recurs", it is a duplicate article, not a template

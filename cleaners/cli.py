@@ -16,21 +16,19 @@ import argparse
 import codecs
 import json
 import os
-import re
 import shutil
 import stat
 import sys
 from pathlib import Path
 
-from . import __version__
-from . import guards, settings
+from . import __version__, guards, settings
 from .api import clean_html, clean_text, rule_catalogue
 from .errors import CleaningError
 from .render.explain import removals_list, render_explain
 from .rules import RuleError, load_rules
-from .rules.examples import example_failures, short_path
+from .rules.examples import example_failures, short_path, untested_alternatives
+from .text.decode import read_bytes
 
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|div|p|article|main|section|meta|title)\b", re.I | re.S)
 _READ_ERRORS = (OSError, CleaningError, UnicodeDecodeError, RuleError)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -92,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print JSON (a list of rules)")
     listing.set_defaults(run=_cmd_rules_list)
     testing = rule_commands.add_parser("test", help="run every rule on its own examples",
-                                       description="Run every rule on its examples; print the failures. Exit 1 on any failure.")
+                                       description="Run every rule on its examples and check that every alternative of "
+                                                   "its pattern is needed by one; print the failures. Exit 1 on any failure.")
     testing.add_argument("--rules", action="append", metavar="DIR", help="also a user rule directory (repeatable)")
     testing.add_argument("--json", action="store_true", help="print the failures as JSON")
     testing.set_defaults(run=_cmd_rules_test)
@@ -116,7 +115,7 @@ def _input_options() -> argparse.ArgumentParser:
     options.add_argument("--url", help="the article's URL")
     options.add_argument("--language", help="language hint, e.g. de or en (default: detected)")
     options.add_argument("--rules", action="append", metavar="DIR", help="extra rule directory (repeatable)")
-    options.add_argument("--encoding", type=_text_encoding, default="utf-8", help="encoding of text inputs (default utf-8)")
+    options.add_argument("--encoding", type=_text_encoding, help="encoding of text inputs (default: a byte-order mark says, else utf-8)")
     options.add_argument("--no-progress", dest="progress", action="store_false",
                          help="no progress bar (it is only shown on a terminal, for more than one file)")
     return options
@@ -186,26 +185,9 @@ def _clean_one(name: str, args):
     data = _read(name)
     if not data.strip():
         raise CleaningError("empty_input", "empty input")
-    if b"\x00" in data[:8192] and _ascii_without_nul(args.encoding):
-        raise CleaningError("binary", "binary data (NUL bytes): not text or HTML")
-    mode = args.mode or ("html" if _HTML_START.match(data[:4096]) else "text")
+    mode, content = read_bytes(data, mode=args.mode, encoding=args.encoding)
     options = dict(source=args.source, url=args.url, language=args.language, rules=args.rules)
-    if mode == "html":
-        return clean_html(data, **options)
-    try:
-        text = data.decode(args.encoding)
-    except UnicodeDecodeError as exc:
-        raise CleaningError("undecodable", f"not valid {args.encoding} (byte {data[exc.start]:#04x} at offset "
-                                           f"{exc.start}); pass --encoding") from None
-    except UnicodeError as exc:  # a codec that fails otherwise (idna on "xn--a")
-        raise CleaningError("undecodable", f"not valid {args.encoding} ({exc}); pass --encoding") from None
-    return clean_text(text.removeprefix("\ufeff"), **options)
-
-
-def _ascii_without_nul(encoding: str) -> bool:
-    """Is plain text free of NUL bytes in this encoding? Then NUL bytes mean binary data; in UTF-16
-    or UTF-32 they are part of every ASCII character (the decoded text is checked instead)."""
-    return b"\x00" not in "text".encode(encoding, "replace")
+    return (clean_html if mode == "html" else clean_text)(content, **options)
 
 
 def _clean_all(args):
@@ -379,7 +361,7 @@ def _cmd_rules_test(args) -> int:
     ruleset = _load(args.rules)
     if ruleset is None:
         return EXIT_FAILED
-    failures = example_failures(ruleset.rules)
+    failures = example_failures(ruleset.rules) + untested_alternatives(ruleset.rules)
     examples = sum(len(r.examples_remove) + len(r.examples_keep) for r in ruleset.rules)
     if args.json:
         print(json.dumps({"rules": len(ruleset.rules), "examples": examples,
@@ -398,7 +380,7 @@ def _cmd_rules_check(args) -> int:
         print(f"cleaners: {target}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE
     files = sorted(target.glob("sites/*.toml")) + sorted(target.glob("*.toml")) if target.is_dir() else [target]
-    outcome = {"directory": str(target), "files": [str(f) for f in files], "rules": [], "errors": []}
+    outcome = {"directory": str(target), "files": [str(f) for f in files], "rules": [], "errors": [], "untested": []}
     if not files:
         outcome["errors"].append(f"{target}: no rule files (looked for *.toml and sites/*.toml)")
     else:
@@ -411,11 +393,15 @@ def _cmd_rules_check(args) -> int:
             mine = [r for r in ruleset.rules if Path(r.origin).resolve() == root or root in Path(r.origin).resolve().parents]
             outcome["rules"] = [r.id for r in mine]
             outcome["errors"] = [str(f) for f in example_failures(mine)]
+            # a user's pack is usable with untested alternatives: they are listed, not refused
+            outcome["untested"] = [str(f) for f in untested_alternatives(mine)]
     if args.json:
         print(json.dumps(outcome | {"ok": not outcome["errors"]}, ensure_ascii=False, indent=1))
     else:
         for error in outcome["errors"]:
             print(f"cleaners: {error}", file=sys.stderr)
+        for note in outcome["untested"]:
+            print(f"cleaners: note: {note}", file=sys.stderr)
         if outcome["errors"]:
             print(f"{target}: {len(outcome['errors'])} problem(s)", file=sys.stderr)
         else:

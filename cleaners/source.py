@@ -25,3 +25,8 @@ def registered_domain(url: str | None) -> str | None:
     parts = _EXTRACT(url)
     domain = parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") else parts.registered_domain
     return domain.lower() or None
+
+
+def same_site(source: str, site: str) -> bool:
+    """Is `source` the site, or a part of it ('blog.example.com' of 'example.com')?"""
+    return source == site or source.endswith("." + site)

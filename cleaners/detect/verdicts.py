@@ -1,9 +1,8 @@
 """What the detectors decided about an article's blocks: the one place removals are recorded."""
 from __future__ import annotations
 
-
-from ..text.blocks import ends_with
 from ..model import Block, Removal
+from ..text.blocks import ends_with
 from ..text.sentences import sentence_spans
 
 _TERMINAL = tuple(".!?…\"”“»'’)")

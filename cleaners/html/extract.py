@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import trafilatura
 from lxml import etree
-from trafilatura.xpaths import OVERALL_DISCARD_XPATH, REMOVE_COMMENTS_XPATH, TEASER_DISCARD_XPATH
+from trafilatura.xpaths import (
+    OVERALL_DISCARD_XPATH,
+    REMOVE_COMMENTS_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
 from .prune import MAX_PRUNE_SHARE, paragraph_chars
 

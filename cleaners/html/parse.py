@@ -6,7 +6,10 @@ import re
 
 import lxml.html
 from lxml import etree
-from trafilatura.utils import decode_file, is_dubious_html, repair_faulty_html
+from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+from ..errors import CleaningError
+from ..text.decode import decode_page
 
 # The extractor's cost grows with the nesting of lists times their items (90 nested lists of a
 # 460 KB page took it 9 s). No real list nests this deep: below it, the items of an item are run
@@ -50,7 +53,12 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
 
 def parse_page(html: str | bytes):
     """The page's tree (None when it is not HTML), decoded and repaired as trafilatura would."""
-    text = _drop_invalid_references(decode_file(html))
+    if isinstance(html, bytes):
+        try:
+            html = decode_page(html)
+        except CleaningError:  # binary or compressed data
+            return None
+    text = _drop_invalid_references(html)
     beginning = text[:50].lower()
     text = repair_faulty_html(text, beginning)
     tree = _parse(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..model import Block
 from ..text.normalize import normalize_inline, normalize_text
 
+
 def blocks_from_body(body) -> list[Block]:
     """trafilatura's XML body -> blocks: head, p, list/item, quote, table rows, and loose text."""
     raw: list[Block] = []

@@ -11,9 +11,9 @@ from datetime import date
 
 from lxml import etree
 
-from .dates import find_date
 from ..model import Metadata
 from ..text.normalize import normalize_inline
+from .dates import find_date
 
 _META = etree.XPath("//meta[@content]")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")

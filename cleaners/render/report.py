@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Iterable
 
-from ..text.blocks import looks_like_heading
 from ..model import CATEGORIES, CleanResult, Metadata, Removal
+from ..text.blocks import looks_like_heading
 
 # Page elements can be whole sidebars: show this much of each, the rest is summarised.
 MAX_ELEMENT_CHARS = 800

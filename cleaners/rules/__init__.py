@@ -1,5 +1,6 @@
 """Rule packs: TOML data (packs/), loaded and checked (load), matched with bounded patterns (match)
 behind a literal gate (gate), CSS selector rules (selectors), and their examples (examples)."""
-from .load import ArticleRules, Rule, RuleError, RuleSet, load_rules
+from .article import ArticleRules
+from .load import Rule, RuleError, RuleSet, load_rules
 
 __all__ = ["ArticleRules", "Rule", "RuleError", "RuleSet", "load_rules"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .load import BUILTIN_DIR
 
+
 @dataclass
 class ExampleFailure:
     """A rule that does not do what its examples say, or is missing something every rule needs."""
@@ -71,3 +72,32 @@ def short_path(path: str) -> str:
             return "cleaners/rules/packs/" + str(Path(path).resolve().relative_to(BUILTIN_DIR.resolve()))
         except ValueError:
             return path
+
+
+def untested_alternatives(rules) -> list[ExampleFailure]:
+    """Every alternative of a rule's pattern (a branch of a regex alternation, at any depth, or a
+    selector of a selector list) that no example needs: deleting it leaves every examples.remove
+    still removed. A branch of a negative lookaround can only hold removals back, so an
+    examples.keep must need it instead."""
+    from .alternatives import UnsupportedPattern, guarding, unexercised
+
+    failures = []
+    for rule in rules:
+        try:
+            loose = [alt for alt in unexercised(rule, fires) if not alt.negated]
+            guards = {alt.span for alt in guarding(rule, fires)}
+            loose += [alt for alt in _negated(rule) if alt.span not in guards]
+        except UnsupportedPattern as exc:
+            failures.append(ExampleFailure(rule.id, short_path(rule.origin), f"alternatives cannot be read ({exc})"))
+            continue
+        for alt in sorted(loose, key=lambda alt: alt.start):
+            need = "examples.keep" if alt.negated else "examples.remove"
+            failures.append(ExampleFailure(rule.id, short_path(rule.origin),
+                                           f"no {need} needs the alternative {alt.label!r}", None))
+    return failures
+
+
+def _negated(rule):
+    from .alternatives import alternatives_of
+
+    return [alt for alt in alternatives_of(rule) if alt.negated]

@@ -11,15 +11,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import accumulate
 
 import ahocorasick_rs
-
-from ..text.language import STOPWORDS
-
-MIN_LENGTH = 3  # shorter words occur in nearly every block: a rule with only those is always tried
-MAX_WORDS_PER_RULE = 64
 
 # Characters that re.IGNORECASE matches to an ASCII letter but that str.lower() does not turn into
 # it (the dotted capital I even becomes two characters). Folding maps them first.
@@ -32,87 +26,6 @@ def fold(text: str) -> str:
     if not text.isascii() and _NOT_ASCII_LETTER.search(text):
         text = text.translate(_TO_ASCII)
     return text.lower()
-
-
-MAX_ALTERNATIVES = 32  # beyond this, an alternation counts as one set of words (any of them)
-
-Requirement = tuple[frozenset[str], ...]  # every set must have a word in the text
-
-
-@lru_cache(maxsize=4096)  # parsed once, however many languages and sites share the pattern
-def required_words(pattern: str) -> tuple[Requirement, ...] | None:
-    """The ways a match of the pattern (case-insensitive or not) can satisfy the gate: a match always
-    contains, for one of the returned requirements, a folded ASCII string of each of its sets.
-    None when some way of matching requires no word worth gating on."""
-    try:
-        parsed = re._parser.parse(pattern)
-    except re.error:
-        return None
-    ways = []
-    for conjunction in _alternatives(list(parsed)):
-        sets = {frozenset(w) for w in conjunction if min(map(len, w)) >= MIN_LENGTH and len(w) <= MAX_WORDS_PER_RULE}
-        if not sets:
-            return None
-        ways.append(tuple(sorted(sets, key=_telling, reverse=True)))
-    return tuple(ways) or None
-
-
-# Words found in nearly every text narrow nothing down: a set holding one is a poor gate.
-_COMMON = frozenset(word for words in STOPWORDS.values() for word in words) | {
-    "more", "read", "see", "get", "also", "like", "most", "from", "your", "our", "you", "can", "all",
-    "mehr", "hier", "jetzt", "unsere", "ihre", "ihnen", "alle", "nur", "kann", "lesen",
-}
-
-
-def _telling(words) -> tuple[bool, int, int]:
-    """How much a set narrows the search: no everyday words, long words, and few of them."""
-    return (words.isdisjoint(_COMMON), min(map(len, words)), -len(words))
-
-
-def _alternatives(items: list) -> list[list[set[str]]]:
-    """One parsed sequence as alternatives, each a list of word sets its matches all contain:
-    each run of plain letters, and what each group, repeat or alternation inside requires."""
-    ways: list[list[set[str]]] = [[]]
-    run: list[str] = []
-
-    def end_run():
-        if run:
-            word = "".join(run)
-            for way in ways:
-                way.append({word})
-            run.clear()
-
-    for op, value in items:
-        name = str(op)
-        if name == "LITERAL" and chr(value).isascii() and (chr(value).isalnum() or chr(value) == " "):
-            run.append(chr(value).lower())
-            continue
-        end_run()
-        if name == "SUBPATTERN":
-            inner = _alternatives(list(value[-1]))
-        elif name == "ATOMIC_GROUP":
-            inner = _alternatives(list(value))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
-            inner = _alternatives(list(value[2]))
-        elif name == "BRANCH":
-            inner = [way for branch in value[1] for way in _alternatives(list(branch))]
-        else:
-            continue
-        if len(inner) > 1 and all(len(way) == 1 for way in inner):
-            # (get|earn|receive): one set, any of the words, instead of a way each, so that the
-            # alternatives around it do not multiply past MAX_ALTERNATIVES and lose their words.
-            inner = [[set().union(*(way[0] for way in inner))]]
-        if len(inner) == 1:
-            for way in ways:
-                way.extend(inner[0])
-        elif len(inner) * len(ways) <= MAX_ALTERNATIVES:
-            ways = [way + other for way in ways for other in inner]
-        elif all(inner):  # too many combinations: any word of any alternative's most telling set
-            union = set().union(*(max(way, key=_telling) for way in inner))
-            for way in ways:
-                way.append(union)
-    end_run()
-    return ways
 
 
 def trie_pattern(words: Iterable[str]) -> re.Pattern | None:

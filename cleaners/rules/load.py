@@ -1,8 +1,9 @@
 """Rule packs: TOML data files, loaded, checked and compiled once.
 
-A pack file holds a `[pack]` table (optional `sites`, `never_publish`) and a list of `[[rules]]`.
-Each rule has an `id` (`<category>.<slug>`, its identity), a `category`, a `kind`, a `pattern`,
-`languages`, a one-line `why` and `examples.remove` / `examples.keep`. See README "Rule packs".
+A pack file holds a `[pack]` table (optional `sites`, `languages` as the default of its rules,
+`never_publish`) and a list of `[[rules]]`. Each rule has an `id` (`<category>.<slug>`, its
+identity), a `category`, a `kind`, a `pattern` (a string, or a list of alternatives), `languages`, a
+one-line `why` and `examples.remove` / `examples.keep`. See README "Rule packs".
 """
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ import hashlib
 import os
 import re
 import tomllib
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from lxml.cssselect import CSSSelector
 from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 
-from .gate import Gate, fold, required_words
-from .match import BoundedPattern, PatternError, compile_pattern, skeleton, skeletons
 from ..model import CATEGORIES
-from .selectors import MAX_SELECTOR_STEPS, SelectorSet, selector_steps
+from ..source import same_site
+from .article import ArticleRules
+from .match import BoundedPattern, PatternError, compile_pattern, skeleton
+from .selectors import MAX_SELECTOR_STEPS, selector_steps
 
 BUILTIN_DIR = Path(__file__).parent / "packs"
 KINDS = ("block", "sentence", "section", "selector")
@@ -64,7 +65,7 @@ class Rule:
         return CSSSelector(self.pattern)
 
     def applies_to(self, language: str | None, source: str | None) -> bool:
-        if self.sites and not (source and any(_same_site(source, site) for site in self.sites)):
+        if self.sites and not (source and any(same_site(source, site) for site in self.sites)):
             return False
         return language is None or "*" in self.languages or language in self.languages
 
@@ -82,10 +83,6 @@ class Rule:
 # A rule for short blocks is about short blocks: one "word" of 100 KB is not one word. Bounding the
 # characters too keeps a pattern such as `a.*b` from meeting a huge block that has few spaces.
 MAX_WORD_CHARS = 60
-
-
-def _same_site(source: str, site: str) -> bool:
-    return source == site or source.endswith("." + site)
 
 
 @dataclass
@@ -109,146 +106,6 @@ class RuleSet:
             self._cache[key] = ArticleRules([r for r in self.rules if r.applies_to(language, source)])
         return self._cache[key]
 
-
-class ArticleRules:
-    """The rules that apply to one language and source, prepared so that the blocks of an article
-    are judged together: one scan of the literal gate (see literals.py) over all of them, whatever
-    the number of rules, plus one combined regex per block for the few patterns the gate cannot
-    judge. Only the rules a block may match run their own pattern, and only when the block is
-    short enough for the rule's `max_words`."""
-
-    def __init__(self, rules: list[Rule]):
-        self.text_rules = [r for r in rules if r.kind != "selector"]
-        selectors = [r for r in rules if r.kind == "selector"]
-        self.selectors = SelectorSet(selectors) if selectors else None
-        # Rules are named by their index in text_rules (file order) from here on.
-        shapes = [_shape(r.pattern) for r in self.text_rules]
-        self.anchored = [anchored for anchored, _ in shapes]
-        self.max_words = [min(r.max_words or NO_LIMIT, most) for r, (_, most) in zip(self.text_rules, shapes)]
-        self.required = [required_words(r.pattern) for r in self.text_rules]
-        self._steps: dict[tuple, _Step] = {}
-
-    def matching(self, text: str, anchored_only: bool = False, words: int | None = None) -> list[tuple[Rule, object]]:
-        """Every text rule that matches this block, in file order (site packs first).
-        With anchored_only, only the rules anchored at the start of the block (a cheap check).
-        `words` is the block's word count, when the caller has it."""
-        return self.matching_all([text], [anchored_only], None if words is None else [words])[0]
-
-    def matching_all(self, texts: list[str], anchored_only: list[bool] | None = None,
-                     words: list[int] | None = None, positions: tuple[str, ...] | None = None,
-                     kinds: tuple[str, ...] | None = None) -> list[list[tuple[Rule, object]]]:
-        """`matching` for many blocks at once (much cheaper than one by one). With `positions` or
-        `kinds`, only the rules of those positions or kinds are tried."""
-        if words is None:
-            words = [len(text.split()) for text in texts]
-        texts = skeletons(texts)  # letters that imitate Latin ones are matched as such
-        anchored_only = anchored_only or [False] * len(texts)
-        by_step: dict[int, list[int]] = {}
-        for index, count in enumerate(words):
-            by_step.setdefault(bisect_left(_LENGTH_STEPS, count), []).append(index)
-        results: list[list] = [[] for _ in texts]
-        for step_number, indexes in by_step.items():
-            step = self._step(step_number, positions, kinds)
-            scanned = [index for index in indexes if not anchored_only[index]]
-            gated = dict(zip(scanned, step.gate.rules_in_all([fold(texts[index]) for index in scanned])))
-            for index in indexes:
-                text, count = texts[index], words[index]
-                if anchored_only[index]:
-                    # One combined match at the start costs far less than the gate's scan of a long block.
-                    anchored = step.all_anchored_pattern
-                    candidates = step.all_anchored if anchored is not None and anchored.may_match_at_start(text) else []
-                else:
-                    candidates = gated[index]
-                    if step.anchored_pattern is not None and step.anchored_pattern.may_match_at_start(text):
-                        candidates.extend(step.ungated_anchored)
-                    if step.floating_pattern is not None and step.floating_pattern.may_match(text):
-                        candidates.extend(step.ungated_floating)
-                for n in sorted(candidates):
-                    rule = self.text_rules[n]
-                    match = rule.matches_skeleton(text, count)
-                    if match:
-                        results[index].append((rule, match))
-        return results
-
-    def _step(self, number: int, positions: tuple[str, ...] | None = None,
-              kinds: tuple[str, ...] | None = None) -> "_Step":
-        key = (number, positions, kinds)
-        if key not in self._steps:
-            floor = _LENGTH_STEPS[number - 1] + 1 if number else 0
-            admitted = [n for n, rule in enumerate(self.text_rules) if self.max_words[n] >= floor
-                        and (positions is None or rule.position in positions) and (kinds is None or rule.kind in kinds)]
-            self._steps[key] = _Step(self, admitted)
-        return self._steps[key]
-
-
-# Blocks are judged in groups by length: the rules a group meets are those whose max_words admit
-# some of its blocks. Long paragraphs, where most of the characters are, meet only a few rules.
-_LENGTH_STEPS = (5, 10, 15, 25, 40, 60, 90, 150, 250, 10**9)
-
-
-class _Step:
-    """For one group of block lengths: the literal gate over the rules that have required words,
-    a combined regex each for the anchored and floating rules that have none, and one for all the
-    anchored rules (for blocks that only those are tried on)."""
-
-    def __init__(self, rules: ArticleRules, admitted: list[int]):
-        self.gate = Gate({n: rules.required[n] for n in admitted if rules.required[n]})
-        ungated = [n for n in admitted if not rules.required[n]]
-        self.ungated_anchored = [n for n in ungated if rules.anchored[n]]
-        self.ungated_floating = [n for n in ungated if not rules.anchored[n]]
-        self.anchored_pattern = _combine([rules.text_rules[n] for n in self.ungated_anchored])
-        self.floating_pattern = _combine([rules.text_rules[n] for n in self.ungated_floating])
-        # For blocks only the anchored rules are tried on, gated or not.
-        self.all_anchored = [n for n in admitted if rules.anchored[n]]
-        self.all_anchored_pattern = _combine([rules.text_rules[n] for n in self.all_anchored])
-
-
-def _combine(rules: list[Rule]) -> BoundedPattern | None:
-    """One pre-check for several rules: it may say "maybe" (a timeout), never "no" wrongly."""
-    if not rules:
-        return None
-    parts = [f"(?{'-' if r.case_sensitive else ''}i:{r.pattern})" for r in rules]
-    try:
-        return compile_pattern("|".join(parts), case_sensitive=True)
-    except PatternError:  # patterns that cannot share one regex (named groups, back-references)
-        return compile_pattern("", case_sensitive=True)
-
-
-NO_LIMIT = 10**9
-
-
-@lru_cache(maxsize=4096)  # patterns are parsed once, however many languages and sites share them
-def _shape(pattern: str) -> tuple[bool, int]:
-    """(every way the pattern can match starts with ^, so `match` at 0 finds it; the most words a
-    block it matches can have). The second is bounded when the pattern spans the whole block
-    (^...$) and its matches are at most W characters long: n words take at least 2n - 1 characters,
-    so longer blocks need not be tried."""
-    try:
-        parsed = re._parser.parse(pattern)
-    except re.error:
-        return False, NO_LIMIT
-    items = list(parsed)
-    anchored, most = _anchored_at(items, 0, "AT_BEGINNING"), NO_LIMIT
-    if anchored and _anchored_at(items, -1, "AT_END"):
-        width = parsed.getwidth()[1]
-        if width < re._constants.MAXREPEAT:
-            most = (width + 1) // 2
-    return anchored, most
-
-
-def _anchored_at(items, end: int, at: str) -> bool:
-    """Every way through the parsed items starts (end 0) or stops (end -1) with the anchor `at`."""
-    if not items:
-        return False
-    op, value = items[end]
-    name = str(op)
-    if name == "AT":
-        return str(value) == at
-    if name == "SUBPATTERN":
-        return _anchored_at(list(value[-1]), end, at)
-    if name == "BRANCH":
-        return all(_anchored_at(list(branch), end, at) for branch in value[1])
-    return False
 
 
 def load_rules(extra: str | Path | list | tuple | RuleSet | None = None) -> RuleSet:
@@ -314,9 +171,10 @@ def _load_files(stamped_files: tuple) -> RuleSet:
             raise RuleError(f"{path}: not a valid TOML file: values nested too deeply to read") from None
         pack = data.get("pack", {})
         sites = tuple(pack.get("sites", ()))
+        pack_languages = pack.get("languages", ["*"])  # the default of the pack's rules
         never_publish.extend(pack.get("never_publish", ()))
         for index, raw_rule in enumerate(data.get("rules", [])):
-            rule = _parse_rule(raw_rule, path, index, sites)
+            rule = _parse_rule(raw_rule, path, index, sites, pack_languages)
             if rule.id in seen:
                 raise RuleError(f"{path}: rule '{rule.id}': duplicate id (already defined in {seen[rule.id]})")
             seen[rule.id] = str(path)
@@ -324,7 +182,7 @@ def _load_files(stamped_files: tuple) -> RuleSet:
     return RuleSet(rules, never_publish, digest.hexdigest()[:12])
 
 
-def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Rule:
+def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...], pack_languages: list) -> Rule:
     name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
 
     def fail(message: str):
@@ -335,9 +193,10 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
     unknown = set(raw) - _FIELDS
     if unknown:
         fail(f"unknown field(s) {sorted(unknown)}")
-    for key in ("id", "category", "kind", "pattern", "why"):
+    for key in ("id", "category", "kind", "why"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             fail(f"'{key}' must be a non-empty string")
+    pattern = _joined_pattern(raw.get("pattern"), raw["kind"], fail)
     if not _ID.match(raw["id"]):
         fail("id must look like '<category>.<slug>' (lower case, digits and dashes)")
     if raw["category"] not in CATEGORIES:
@@ -346,7 +205,7 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         fail(f"id must start with its category '{raw['category']}.'")
     if raw["kind"] not in KINDS:
         fail(f"kind '{raw['kind']}' is not one of {', '.join(KINDS)}")
-    languages = raw.get("languages", ["*"])
+    languages = raw.get("languages", pack_languages)
     if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
         fail("'languages' must be a list of language codes (or [\"*\"])")
     examples = raw.get("examples", {})
@@ -364,7 +223,7 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
             fail(f"'{key}' must be a positive whole number")
     rule = Rule(
-        id=raw["id"], category=raw["category"], kind=raw["kind"], pattern=raw["pattern"],
+        id=raw["id"], category=raw["category"], kind=raw["kind"], pattern=pattern,
         languages=tuple(languages), why=raw["why"].strip(), examples_remove=tuple(remove),
         examples_keep=tuple(keep), origin=str(path), sites=sites, max_words=raw.get("max_words"),
         position=position, extract=raw.get("extract"), case_sensitive=bool(raw.get("case_sensitive", False)),
@@ -378,3 +237,15 @@ def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...]) -> Ru
         fail(f"selector has more than {MAX_SELECTOR_STEPS} descendant or sibling steps ('a b', 'a ~ b'): "
              "each one multiplies its cost on a large page")
     return rule
+
+
+def _joined_pattern(pattern, kind: str, fail) -> str:
+    """A pattern is a string, or a list of alternatives (one phrase a line) that reads as them
+    joined by "|" (a selector list by ", ")."""
+    if isinstance(pattern, list):
+        if not pattern or not all(isinstance(part, str) and part.strip() for part in pattern):
+            fail("'pattern' as a list must hold non-empty strings")
+        return (", " if kind == "selector" else "|").join(pattern)
+    if not isinstance(pattern, str) or not pattern.strip():
+        fail("'pattern' must be a non-empty string or a list of them")
+    return pattern

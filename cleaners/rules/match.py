@@ -24,6 +24,7 @@ import regex
 
 from .. import guards, settings
 
+
 class _Article:
     """What the pattern calls of one article share: the per-call limit, and the rules timed out."""
 

@@ -50,7 +50,8 @@ def test_stdin_and_html_guess():
 
 @pytest.mark.parametrize("content,message", [
     (b"", "empty input"),
-    (b"\xff\xfe\xfa bad bytes", "not valid utf-8"),
+    (b"caf\xe9 \xfa bad bytes", "not valid utf-8"),
+    (b"\xff\xfe\x00\xd8 lone surrogate", "not valid utf-16-le"),  # a byte-order mark says UTF-16
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
 ])
 def test_bad_input_fails_clearly(tmp_path, content, message):

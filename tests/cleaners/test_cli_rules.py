@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from cleaners import load_rules
+from cleaners.api import clean_text
 from cleaners.cli import use_colour
 from cleaners.render.explain import render_explain
 from cleaners.rules.examples import example_failures
-from cleaners.api import clean_text
 
 from .helpers import FIXTURES, GOOD_RULE
 

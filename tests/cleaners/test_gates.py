@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from cleaners.text import normalize
-from cleaners.rules.gate import Gate, fold, required_words, trie_pattern
 from cleaners.rules import load_rules
+from cleaners.rules.gate import Gate, fold, trie_pattern
+from cleaners.rules.shape import NO_LIMIT, required_words, shape
+from cleaners.text import normalize
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -109,9 +110,8 @@ def test_alternatives_of_single_words_stay_one_requirement():
     (r"(ad|anzeige)$", None),              # not anchored at the start
 ])
 def test_patterns_spanning_the_block_bound_its_words(pattern, most):
-    from cleaners.rules.load import NO_LIMIT, _shape
 
-    assert _shape(pattern)[1] == (most or NO_LIMIT)
+    assert shape(pattern)[1] == (most or NO_LIMIT)
     if most:
         assert not re.search(pattern, " ".join(["x"] * (most + 1)), re.IGNORECASE)
 

@@ -1,7 +1,6 @@
 """Pages are repaired before extraction: streamed parts put back in place, and an article whose
 wrapper is named like page furniture kept."""
 import pytest
-
 from lxml import etree
 
 from cleaners import clean_html

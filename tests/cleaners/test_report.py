@@ -3,10 +3,10 @@ import json
 import re
 
 from cleaners import CleanResult, Metadata, Removal, clean_html, clean_text
-from cleaners.text.blocks import split_blocks
 from cleaners.model import Block
-from cleaners.text.normalize import normalize_text
 from cleaners.render.report import layout, render_report, results_from_rows
+from cleaners.text.blocks import split_blocks
+from cleaners.text.normalize import normalize_text
 
 from .helpers import FIXTURES
 

@@ -3,8 +3,8 @@ import pytest
 from lxml import html as lxml_html
 
 from cleaners import RuleError, load_rules
-from cleaners.rules.examples import fires
 from cleaners.model import CATEGORIES
+from cleaners.rules.examples import fires
 from cleaners.rules.selectors import SelectorSet
 
 from .helpers import GOOD_RULE
