@@ -18,6 +18,8 @@ CATEGORIES = (
 )
 
 BLOCK_KINDS = ("heading", "paragraph", "item", "quote")
+# A block of this many words reads as article prose, not as a label, button or leftover line.
+PROSE_WORDS = 12
 
 
 @dataclass

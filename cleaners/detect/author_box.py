@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import re
 
+from ..text.words import words
 from .base import Detector
 
 _NAME = re.compile(r"^(?P<first>[A-ZÄÖÜ][a-zäöüß'’-]+)(?: (?:von|van|de|der|da|di|le|la) ?)?(?: [A-ZÄÖÜ][\w'’-]+){1,2}$")
-_BIO_VERB = re.compile(
-    r"^\s*(?:ist|war|arbeitet|schreibt|berichtet|studierte|hat|is|was|has|writes|covers|works|joined|studied)\b", re.I
-)
+_BIO_VERB = re.compile(r"^\s*(?:" + "|".join(map(re.escape, words("bio_verbs"))) + r")\b", re.I)
 # A product or topic under its own heading reads the same ("Apache Spark" / "Apache Spark is a
 # unified engine ..."): a biography names the person's writing, editing or reporting.
-_BIO_ROLE = re.compile(
-    r"\b(?:reporter|journalist|writer|editor|correspondent|columnist|contributor|author|blogger|podcaster|"
-    r"co-?host|redakteur|journalistin|autorin|korrespondent|kolumnist|volontär|moderator|"
-    r"writes|writing|covers|covering|schreib|berichte)", re.I
-)
+_BIO_ROLE = re.compile(r"\b(?:" + "|".join(map(re.escape, words("bio_roles"))) + ")", re.I)
 MAX_BIO_WORDS = 120
 
 

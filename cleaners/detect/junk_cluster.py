@@ -4,10 +4,9 @@ junk, and so does a block of up to 60 words between two removed blocks of one ca
 and quotes never do. The removal takes the category of the junk it joins."""
 from __future__ import annotations
 
-from ..model import CATEGORIES
+from ..model import CATEGORIES, PROSE_WORDS
 from .base import Detector, Entry
 
-PROSE_WORDS = 12  # a block this long is article prose, not a leftover
 MAX_WRAPPED_WORDS = 60
 
 

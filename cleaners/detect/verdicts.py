@@ -1,7 +1,7 @@
 """What the detectors decided about an article's blocks: the one place removals are recorded."""
 from __future__ import annotations
 
-from ..model import Block, Removal
+from ..model import PROSE_WORDS, Block, Removal
 from ..text.blocks import ends_with
 from ..text.sentences import sentence_spans
 
@@ -10,7 +10,7 @@ _TERMINAL = tuple(".!?…\"”“»'’)")
 
 def is_substantial(block: Block) -> bool:
     """A block that reads like article prose: long enough and closed like a sentence."""
-    return block.words >= 12 and ends_with(block.text, _TERMINAL)
+    return block.words >= PROSE_WORDS and ends_with(block.text, _TERMINAL)
 
 
 def _single_spaced(text: str) -> bool:

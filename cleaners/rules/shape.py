@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..text.language import STOPWORDS
+from ..text.words import words
 
 MIN_LENGTH = 3  # shorter words occur in nearly every block: a rule with only those is always tried
 MAX_WORDS_PER_RULE = 64
@@ -43,10 +43,7 @@ def required_words(pattern: str) -> tuple[Requirement, ...] | None:
 
 
 # Words found in nearly every text narrow nothing down: a set holding one is a poor gate.
-_COMMON = frozenset(word for words in STOPWORDS.values() for word in words) | {
-    "more", "read", "see", "get", "also", "like", "most", "from", "your", "our", "you", "can", "all",
-    "mehr", "hier", "jetzt", "unsere", "ihre", "ihnen", "alle", "nur", "kann", "lesen",
-}
+_COMMON = frozenset(words("stopwords")) | frozenset(words("common"))
 
 
 def _telling(words) -> tuple[bool, int, int]:

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import re
 
-SUPPORTED = ("de", "en")
-STOPWORDS = {
-    "de": set("der die das und ist nicht ein eine einen dem den des mit von zu auf für sich auch im "
-              "wird werden hat haben sind wie bei nach oder aus noch über dass wir sie er es".split()),
-    "en": set("the and is are was were not a an of to in for on with that this it as by from at be "
-              "has have had will would or which their they he she we".split()),
-}
+from .words import languages, words
+
+SUPPORTED = languages()
+STOPWORDS = {language: frozenset(words("stopwords", language)) for language in SUPPORTED}
 _WORD = re.compile(r"[a-zäöüß]+")
 
 
