@@ -28,6 +28,7 @@ ui: setup
 	$(PY) -m flows ui
 
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 # Cleaning quality against plain trafilatura on ../shared/bench (pass ARGS="--limit 50" to shorten).

@@ -1,6 +1,11 @@
 """pandera models for the pipeline: raw articles in, clean articles out, removal log, quarantine."""
 from .models import (
-    CleanArticle, QuarantineEntry, RawArticle, RemovalLog, clean_article_schema, removal_schema,
+    CleanArticle,
+    QuarantineEntry,
+    RawArticle,
+    RemovalLog,
+    clean_article_schema,
+    removal_schema,
 )
 from .validate import failures_by_id
 

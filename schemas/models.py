@@ -7,16 +7,16 @@ import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 import ftfy
+import pandas as pd
+import pandera.pandas as pa
 from ftfy import badness as ftfy_badness
 from ftfy import chardata
 from ftfy import fixes as ftfy_fixes
-import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import Series
 
 from cleaners import CATEGORIES
-from cleaners.text.language import SUPPORTED
 from cleaners.rules.match import skeleton
+from cleaners.text.language import SUPPORTED
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300

@@ -184,68 +184,81 @@ def _load_files(stamped_files: tuple) -> RuleSet:
 
 def _parse_rule(raw: dict, path: Path, index: int, sites: tuple[str, ...], pack_languages: list) -> Rule:
     name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-
-    def fail(message: str):
-        raise RuleError(f"{path}: rule '{name}': {message}")
-
-    if not isinstance(raw, dict):
-        fail("must be a table")
-    unknown = set(raw) - _FIELDS
-    if unknown:
-        fail(f"unknown field(s) {sorted(unknown)}")
-    for key in ("id", "category", "kind", "why"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            fail(f"'{key}' must be a non-empty string")
-    pattern = _joined_pattern(raw.get("pattern"), raw["kind"], fail)
-    if not _ID.match(raw["id"]):
-        fail("id must look like '<category>.<slug>' (lower case, digits and dashes)")
-    if raw["category"] not in CATEGORIES:
-        fail(f"category '{raw['category']}' is not one of {', '.join(CATEGORIES)}")
-    if raw["id"].split(".")[0] != raw["category"]:
-        fail(f"id must start with its category '{raw['category']}.'")
-    if raw["kind"] not in KINDS:
-        fail(f"kind '{raw['kind']}' is not one of {', '.join(KINDS)}")
-    languages = raw.get("languages", pack_languages)
-    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-        fail("'languages' must be a list of language codes (or [\"*\"])")
-    examples = raw.get("examples", {})
-    if not isinstance(examples, dict):
-        fail("'examples' must be a table with 'remove' and 'keep' lists")
-    remove, keep = examples.get("remove", []), examples.get("keep", [])
-    if not all(isinstance(x, list) and all(isinstance(s, str) for s in x) for x in (remove, keep)):
-        fail("examples.remove and examples.keep must be lists of strings")
-    position = raw.get("position", "anywhere")
-    if position not in POSITIONS:
-        fail(f"position '{position}' is not one of {', '.join(POSITIONS)}")
-    if raw.get("extract") not in EXTRACTS:
-        fail(f"extract must be one of {EXTRACTS[1:]}")
-    for key in ("max_words", "max_blocks", "item_max_words"):
-        if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
-            fail(f"'{key}' must be a positive whole number")
-    rule = Rule(
-        id=raw["id"], category=raw["category"], kind=raw["kind"], pattern=pattern,
-        languages=tuple(languages), why=raw["why"].strip(), examples_remove=tuple(remove),
-        examples_keep=tuple(keep), origin=str(path), sites=sites, max_words=raw.get("max_words"),
-        position=position, extract=raw.get("extract"), case_sensitive=bool(raw.get("case_sensitive", False)),
-        max_blocks=raw.get("max_blocks", 20), item_max_words=raw.get("item_max_words"),
-    )
-    try:
-        rule.selector if rule.kind == "selector" else rule.regex
-    except (PatternError, SelectorError) as exc:
-        fail(f"pattern does not compile: {exc}")
-    if rule.kind == "selector" and sum(selector_steps(rule.pattern)) > MAX_SELECTOR_STEPS:
-        fail(f"selector has more than {MAX_SELECTOR_STEPS} descendant or sibling steps ('a b', 'a ~ b'): "
-             "each one multiplies its cost on a large page")
+    problem = "must be a table" if not isinstance(raw, dict) else next(_field_problems(raw, pack_languages), None)
+    if problem is None:
+        examples = raw.get("examples", {})
+        rule = Rule(
+            id=raw["id"], category=raw["category"], kind=raw["kind"], pattern=_joined_pattern(raw["pattern"], raw["kind"]),
+            languages=tuple(raw.get("languages", pack_languages)), why=raw["why"].strip(),
+            examples_remove=tuple(examples.get("remove", [])), examples_keep=tuple(examples.get("keep", [])),
+            origin=str(path), sites=sites, max_words=raw.get("max_words"), position=raw.get("position", "anywhere"),
+            extract=raw.get("extract"), case_sensitive=bool(raw.get("case_sensitive", False)),
+            max_blocks=raw.get("max_blocks", 20), item_max_words=raw.get("item_max_words"),
+        )
+        problem = _compile_problem(rule)
+    if problem is not None:
+        raise RuleError(f"{path}: rule '{name}': {problem}")
     return rule
 
 
-def _joined_pattern(pattern, kind: str, fail) -> str:
+def _field_problems(raw: dict, pack_languages: list):
+    """What is wrong with the rule's fields, first things first."""
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        yield f"unknown field(s) {sorted(unknown)}"
+    for key in ("id", "category", "kind", "why"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            yield f"'{key}' must be a non-empty string"
+    pattern = raw.get("pattern")
+    if isinstance(pattern, list):
+        if not pattern or not all(isinstance(part, str) and part.strip() for part in pattern):
+            yield "'pattern' as a list must hold non-empty strings"
+    elif not isinstance(pattern, str) or not pattern.strip():
+        yield "'pattern' must be a non-empty string or a list of them"
+    if not _ID.match(raw["id"]):
+        yield "id must look like '<category>.<slug>' (lower case, digits and dashes)"
+    if raw["category"] not in CATEGORIES:
+        yield f"category '{raw['category']}' is not one of {', '.join(CATEGORIES)}"
+    if raw["id"].split(".")[0] != raw["category"]:
+        yield f"id must start with its category '{raw['category']}.'"
+    if raw["kind"] not in KINDS:
+        yield f"kind '{raw['kind']}' is not one of {', '.join(KINDS)}"
+    languages = raw.get("languages", pack_languages)
+    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+        yield "'languages' must be a list of language codes (or [\"*\"])"
+    yield from _option_problems(raw)
+
+
+def _option_problems(raw: dict):
+    examples = raw.get("examples", {})
+    if not isinstance(examples, dict):
+        yield "'examples' must be a table with 'remove' and 'keep' lists"
+    lists = (examples.get("remove", []), examples.get("keep", []))
+    if not all(isinstance(x, list) and all(isinstance(s, str) for s in x) for x in lists):
+        yield "examples.remove and examples.keep must be lists of strings"
+    if raw.get("position", "anywhere") not in POSITIONS:
+        yield f"position '{raw['position']}' is not one of {', '.join(POSITIONS)}"
+    if raw.get("extract") not in EXTRACTS:
+        yield f"extract must be one of {EXTRACTS[1:]}"
+    for key in ("max_words", "max_blocks", "item_max_words"):
+        if key in raw and (not isinstance(raw[key], int) or raw[key] < 1):
+            yield f"'{key}' must be a positive whole number"
+
+
+def _compile_problem(rule: Rule) -> str | None:
+    try:
+        _ = rule.selector if rule.kind == "selector" else rule.regex
+    except (PatternError, SelectorError) as exc:
+        return f"pattern does not compile: {exc}"
+    if rule.kind == "selector" and sum(selector_steps(rule.pattern)) > MAX_SELECTOR_STEPS:
+        return (f"selector has more than {MAX_SELECTOR_STEPS} descendant or sibling steps ('a b', 'a ~ b'): "
+                "each one multiplies its cost on a large page")
+    return None
+
+
+def _joined_pattern(pattern: str | list[str], kind: str) -> str:
     """A pattern is a string, or a list of alternatives (one phrase a line) that reads as them
     joined by "|" (a selector list by ", ")."""
     if isinstance(pattern, list):
-        if not pattern or not all(isinstance(part, str) and part.strip() for part in pattern):
-            fail("'pattern' as a list must hold non-empty strings")
         return (", " if kind == "selector" else "|").join(pattern)
-    if not isinstance(pattern, str) or not pattern.strip():
-        fail("'pattern' must be a non-empty string or a list of them")
     return pattern

@@ -70,15 +70,8 @@ def _alternatives(items: list) -> list[list[set[str]]]:
             run.append(chr(value).lower())
             continue
         end_run()
-        if name == "SUBPATTERN":
-            inner = _alternatives(list(value[-1]))
-        elif name == "ATOMIC_GROUP":
-            inner = _alternatives(list(value))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
-            inner = _alternatives(list(value[2]))
-        elif name == "BRANCH":
-            inner = [way for branch in value[1] for way in _alternatives(list(branch))]
-        else:
+        inner = _inner_ways(name, value)
+        if inner is None:
             continue
         if len(inner) > 1 and all(len(way) == 1 for way in inner):
             # (get|earn|receive): one set, any of the words, instead of a way each, so that the
@@ -132,3 +125,16 @@ def _anchored_at(items, end: int, at: str) -> bool:
     if name == "BRANCH":
         return all(_anchored_at(list(branch), end, at) for branch in value[1])
     return False
+
+
+def _inner_ways(name: str, value) -> list[list[set[str]]] | None:
+    """What a group, a repeat of at least one, or an alternation requires (None: nothing)."""
+    if name == "SUBPATTERN":
+        return _alternatives(list(value[-1]))
+    if name == "ATOMIC_GROUP":
+        return _alternatives(list(value))
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and value[0] >= 1:
+        return _alternatives(list(value[2]))
+    if name == "BRANCH":
+        return [way for branch in value[1] for way in _alternatives(list(branch))]
+    return None

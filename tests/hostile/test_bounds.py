@@ -8,9 +8,9 @@ import time
 import pytest
 from lxml import html as lxml_html
 
-from cleaners import CleaningError, clean_html, clean_text, guards, settings, load_rules
-from cleaners.text.blocks import split_blocks
+from cleaners import CleaningError, clean_html, clean_text, guards, load_rules
 from cleaners.rules.selectors import SelectorSet
+from cleaners.text.blocks import split_blocks
 from cleaners.text.sentences import sentence_spans
 
 PROSE = ("Die Stadt hat am Montag beschlossen, die Brücke über den Fluss bis zum Sommer zu sanieren und "

@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cleaners import CleaningError, clean_html, clean_text
+from cleaners.detect.verdicts import is_substantial
 from cleaners.model import Block
 from cleaners.text.normalize import normalize_text
-from cleaners.detect.verdicts import is_substantial
 
 BLOCKING = {"empty", "over_pruned"}  # results the pipeline never publishes (flows.pipeline.BLOCKING_WARNINGS)
 DOCUMENTED_CODES = {"empty_input", "binary_input", "too_large", "too_many_blocks", "time_budget"}
