@@ -17,7 +17,6 @@ CATEGORIES = (
     "template",
 )
 
-BLOCK_KINDS = ("heading", "paragraph", "item", "quote")
 # A block of this many words reads as article prose, not as a label, button or leftover line.
 PROSE_WORDS = 12
 
@@ -27,7 +26,7 @@ class Block:
     """One unit of the article: a heading, paragraph, list item or quote."""
 
     text: str
-    kind: str = "paragraph"
+    kind: str = "paragraph"  # "heading", "paragraph", "item" (of a list) or "quote"
 
     @property
     def words(self) -> int:

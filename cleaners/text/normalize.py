@@ -13,7 +13,7 @@ import unicodedata
 import ftfy
 
 # Keep typographic quotes and full-width characters as the author wrote them: only repair damage.
-_FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
+FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
 
 # Invisible characters: Unicode's default-ignorable code points (zero-width space and joiners, soft
 # hyphen, BOM, word joiner, invisible operators, bidi marks, embeddings, overrides and isolates,
@@ -51,7 +51,7 @@ _MOJIBAKE_NEXT = "".join(map(chr, range(0x80, 0xC0))) + (
 )
 # (Written as one character class first, so the regex engine can skip ahead fast: a lead character
 # must be followed by a continuation, the others are signs on their own.)
-_MAYBE_BROKEN = re.compile(
+MOJIBAKE_SIGN = re.compile(
     f"[{_BROKEN_ALONE}\ud800-\udfff{_MOJIBAKE_LEAD}]"
     f"(?:(?<=[{_MOJIBAKE_LEAD}])[{re.escape(_MOJIBAKE_NEXT)}]|(?<![{_MOJIBAKE_LEAD}]))"
 )
@@ -65,23 +65,28 @@ def _byte_alternatives(chars: str) -> bytes:
 # ASCII bytes in between can only make more pairs adjacent, so this finds every real case (and
 # a few false ones, which the exact regex above then rules out).
 _SURROGATE_BYTES = rb"\xed[\xa0-\xbf]"
-_MAYBE_BROKEN_BYTES = re.compile(
+MOJIBAKE_SIGN_BYTES = re.compile(
     _byte_alternatives(_BROKEN_ALONE) + b"|" + _SURROGATE_BYTES + b"|"
     + _byte_alternatives(_MOJIBAKE_LEAD) + _byte_alternatives(_MOJIBAKE_NEXT)
 )
 # Looked for among the text's unusual bytes only (decoded again: a short string).
-_ODD = re.compile(f"[{_INVISIBLE_CLASS}{_PRESENTATION}{re.escape(_ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)}]")
+ODD_CHARACTER = re.compile(f"[{_INVISIBLE_CLASS}{_PRESENTATION}{re.escape(_ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)}]")
 _PLAIN_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+# Every character the normaliser treats specially (mojibake signs, invisible characters, odd spaces,
+# line breaks, control characters): what a property test draws from.
+SPECIAL_CHARACTERS = (_BROKEN_ALONE + _MOJIBAKE_LEAD + _MOJIBAKE_NEXT
+                      + "".join(chr(code) for pair in _INVISIBLE_RANGES for code in pair)
+                      + _ODD_SPACE_CHARS + _LINE_BREAKS + _CONTROL_CHARS)
 
 
 def normalize_text(text: str) -> str:
     """Return text with mojibake repaired, NFC, plain spaces, stripped lines and \\n line ends."""
-    unusual = _unusual_bytes(text)
+    unusual = unusual_bytes(text)
     if unusual:
-        if _MAYBE_BROKEN_BYTES.search(unusual) and _MAYBE_BROKEN.search(text):
+        if MOJIBAKE_SIGN_BYTES.search(unusual) and MOJIBAKE_SIGN.search(text):
             text = _repair_mojibake(text)
-            unusual = _unusual_bytes(text)
-        if _ODD.search(unusual.decode("utf-8", "surrogatepass")):
+            unusual = unusual_bytes(text)
+        if ODD_CHARACTER.search(unusual.decode("utf-8", "surrogatepass")):
             text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
             text = _CONTROL.sub("", _INVISIBLE.sub("", text))
             text = _ODD_SPACE.sub(" ", text)
@@ -96,18 +101,19 @@ def _repair_mojibake(text: str) -> str:
     lines without a sign are left as they are, which saves most of its time on long texts."""
     lines = text.split("\n")
     for n, line in enumerate(lines):
-        if _MAYBE_BROKEN.search(line):
+        if MOJIBAKE_SIGN.search(line):
             end = "\n" if n < len(lines) - 1 else ""
-            fixed = ftfy.fix_text(line + end, _FTFY_CONFIG)
-            if _MAYBE_BROKEN.search(fixed):
+            fixed = ftfy.fix_text(line + end, FTFY_CONFIG)
+            if MOJIBAKE_SIGN.search(fixed):
                 # ftfy reads a no-break space before mojibake as part of it ('\xa0Â\x80' stays 'Â€'):
                 # with plain spaces a second pass repairs it. (Not first: 'Ã\xa0' is itself mojibake.)
-                fixed = ftfy.fix_text(_ODD_SPACE.sub(" ", fixed), _FTFY_CONFIG)
+                fixed = ftfy.fix_text(_ODD_SPACE.sub(" ", fixed), FTFY_CONFIG)
             lines[n] = fixed[: len(fixed) - len(end)] if fixed.endswith(end) else fixed
     return "\n".join(lines)
 
 
-def _unusual_bytes(text: str) -> bytes:
+def unusual_bytes(text: str) -> bytes:
+    """The text's UTF-8 bytes without printable ASCII: what the cheap checks above look through."""
     return text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_ASCII)
 
 

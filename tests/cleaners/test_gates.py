@@ -139,9 +139,7 @@ def test_trie_pattern_matches_the_longest_word():
 
 
 _MOJIBAKE_ALPHABET = st.sampled_from(
-    list(normalize._BROKEN_ALONE[:4] + normalize._MOJIBAKE_LEAD[::5] + normalize._MOJIBAKE_NEXT[::3])
-    + [chr(code) for pair in normalize._INVISIBLE_RANGES for code in pair]
-    + list(normalize._ODD_SPACE_CHARS + normalize._LINE_BREAKS + normalize._CONTROL_CHARS[::4])
+    list(normalize.SPECIAL_CHARACTERS)
     + list("abc äöü €—“”\n") + ["\ud800", "Ã©", "â€™"]
 )
 
@@ -149,11 +147,11 @@ _MOJIBAKE_ALPHABET = st.sampled_from(
 @SETTINGS
 @given(st.lists(_MOJIBAKE_ALPHABET, max_size=30).map("".join))
 def test_byte_gates_see_everything_the_character_regexes_see(text):
-    unusual = normalize._unusual_bytes(text)
-    if normalize._MAYBE_BROKEN.search(text):
-        assert normalize._MAYBE_BROKEN_BYTES.search(unusual)
-    if normalize._ODD.search(text):
-        assert normalize._ODD.search(unusual.decode("utf-8", "surrogatepass"))
+    unusual = normalize.unusual_bytes(text)
+    if normalize.MOJIBAKE_SIGN.search(text):
+        assert normalize.MOJIBAKE_SIGN_BYTES.search(unusual)
+    if normalize.ODD_CHARACTER.search(text):
+        assert normalize.ODD_CHARACTER.search(unusual.decode("utf-8", "surrogatepass"))
 
 
 PAGE = """<html><body>
