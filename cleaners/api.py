@@ -61,7 +61,7 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: settings.Lim
 # on a 2,000-article inbox). The page work holds the GIL nearly all the time, so the lock costs
 # threads almost nothing; for parallel cleaning use processes (the pipeline cleans in a worker
 # process per process, flows/watchdog.py; Dask gives each worker its own).
-_PAGE_LOCK = threading.Lock()
+PAGE_LOCK = threading.Lock()
 
 
 def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
@@ -79,7 +79,7 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     source = source or registered_domain(url)
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
-    with _PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
+    with PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         if isinstance(html, bytes):
             html = decode_page(html)
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
@@ -121,7 +121,7 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
             kept_positions.append(index)
             kept.append(block if text is block.text else Block(text, block.kind))  # unchanged: words counted
     all_removals = removals + verdicts.removals()
-    metadata = metadata_from_removals(all_removals, _catalogue(ruleset), metadata)
+    metadata = metadata_from_removals(all_removals, _catalogue(ruleset), metadata, article_rules)
     return CleanResult(
         text=render(kept), title=title, language=language, metadata=metadata,
         removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,

@@ -31,6 +31,7 @@ class Entry(NamedTuple):
     category: str
     why: str
     extract: str | None = None  # the metadata a removal with this id carries: published, author, tags, sources
+    rule: object = None  # the pack rule behind the id (its pattern may name the value: `(?P<value>...)`)
 
 
 @dataclass

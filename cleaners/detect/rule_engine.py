@@ -21,7 +21,7 @@ class RuleEngine(Detector):
     def catalogue(self, ruleset=None) -> dict[str, Entry]:
         if ruleset is None:
             return {}
-        return {rule.id: Entry(rule.category, rule.why, rule.extract) for rule in ruleset.rules}
+        return {rule.id: Entry(rule.category, rule.why, rule.extract, rule) for rule in ruleset.rules}
 
     def detect(self, blocks, verdicts, context) -> None:
         guards.check_time("rules")

@@ -79,6 +79,10 @@ class BoundedPattern:
         self.owner = owner  # the rule id a timeout is reported under ("" for a combined pre-check)
         self._compiled = regex.compile(pattern, 0 if case_sensitive else regex.IGNORECASE)
 
+    @property
+    def groupindex(self) -> dict:
+        return self._compiled.groupindex
+
     def search(self, text: str, pos: int = 0):
         return self._call(self._compiled.search, text, pos)
 

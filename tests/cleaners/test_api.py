@@ -148,7 +148,7 @@ def test_a_page_waiting_for_another_threads_page_keeps_its_whole_time_budget(mon
         except CleaningError as error:
             outcome["error"] = error.code
 
-    with core._PAGE_LOCK:  # another page is being worked on
+    with core.PAGE_LOCK:  # another page is being worked on
         waiting = threading.Thread(target=clean)
         waiting.start()
         time.sleep(1.5)
