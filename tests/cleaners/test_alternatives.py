@@ -22,7 +22,6 @@ from cleaners.rules.alternatives import (
 )
 
 
-
 def texts(found):
     return [alt.text for alt in found]
 
