@@ -1,4 +1,12 @@
-"""clean_text and clean_html: the library's two entry points."""
+"""clean_text and clean_html: the library's two entry points, and the stages in their order.
+
+    text:  check -> normalise -> blocks -> language -> title -> detectors ("article") -> result
+    page:  check -> decode -> parse -> detectors ("page") -> extract -> blocks -> detectors
+           ("extracted") -> language -> detectors ("article") -> result
+
+Every removal is recorded by the detectors (detect/); metadata comes from the page and from what
+was removed; the result's warnings say when cleaning took most of an article.
+"""
 from __future__ import annotations
 
 import threading

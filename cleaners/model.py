@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# The closed set of removal categories (see DESIGN.md). Anything else is a bug in a rule file.
+# The closed set of removal categories (docs/design.md). Anything else is a bug in a rule file.
 CATEGORIES = (
     "ad",
     "promo",

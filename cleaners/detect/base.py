@@ -11,7 +11,9 @@ record), optionally the metadata its removals carry (`extract`), and a `stage`:
 - "article":   the article's blocks; `verdicts` is the article's Verdicts.
 
 Each is called as `detect(blocks, verdicts, context)`, in the order of the registry
-(detect/__init__.py), which also builds the catalogue of every id a removal may carry.
+(detect/__init__.py), which also builds the catalogue of every id a removal may carry. The three
+detectors that apply the rule packs (selectors and text rules on the page, rules on the blocks) name
+each removal by the pack rule that made it; the rule engine lists those rules in the catalogue once.
 """
 from __future__ import annotations
 

@@ -12,13 +12,13 @@ from .base import Detector, Entry
 
 
 class _PackRules(Detector):
-    """A detector whose removals are named by the rules of the packs, not by the detector."""
+    """A detector whose removals are named by the pack rules that made them, not by the detector."""
 
-    category = "rules"
+    category = "rules"  # the detector's own; each removal carries its rule's category
     stage = "page"
 
     def catalogue(self, ruleset=None) -> dict[str, Entry]:
-        return {}  # the rule engine lists every pack rule
+        return {}  # the rule engine (rule_engine.py) lists every pack rule once
 
 
 class SelectorRules(_PackRules):

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 class ArticleRules:
     """The rules that apply to one language and source, prepared so that the blocks of an article
-    are judged together: one scan of the literal gate (see literals.py) over all of them, whatever
+    are judged together: one scan of the literal gate (see gate.py) over all of them, whatever
     the number of rules, plus one combined regex per block for the few patterns the gate cannot
     judge. Only the rules a block may match run their own pattern, and only when the block is
     short enough for the rule's `max_words`."""

@@ -70,7 +70,7 @@ class Rule:
         return language is None or "*" in self.languages or language in self.languages
 
     def matches_block(self, text: str, words: int | None = None):
-        """The first match in the block's skeleton (see matching.py), or None."""
+        """The first match in the block's skeleton (see match.py), or None."""
         return self.matches_skeleton(skeleton(text), words)
 
     def matches_skeleton(self, text: str, words: int | None = None):

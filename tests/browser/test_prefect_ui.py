@@ -21,6 +21,8 @@ from flows.store import Store, articles, ledger, runs
 
 from .conftest import OUTPUT, ROOT
 
+pytestmark = pytest.mark.browser  # needs Chromium (installed by .ci/run)
+
 ARTICLE_IDS = ["002_65eea8b01307b085", "004_e3f12a9e40013616"]  # from fixtures/inbox/seeds.jsonl
 RUN_TIMEOUT_MS = 150_000
 

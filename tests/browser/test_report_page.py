@@ -8,6 +8,8 @@ from cleaners.render.report import write_report
 
 from .conftest import OUTPUT, ROOT
 
+pytestmark = pytest.mark.browser  # needs Chromium (installed by .ci/run)
+
 FIXTURES = ROOT / "fixtures"
 
 

@@ -1,6 +1,6 @@
 """The cheap checks in front of the expensive ones must never hold back a real match.
 
-- the literal gate (cleaners/literals.py) in front of the text rules: for every rule and text, when
+- the literal gate (cleaners/rules/gate.py) in front of the text rules: for every rule and text, when
   the rule's own regex matches, ArticleRules.matching reports it;
 - fold(): every character re.IGNORECASE matches to an ASCII letter folds to that letter;
 - the byte-level gates of normalize_text: whenever the exact character regexes see mojibake or odd
