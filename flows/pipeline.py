@@ -4,9 +4,7 @@ The flow wraps `process_batch` in a task; tests and benchmarks can call it direc
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,26 +12,22 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from cleaners import CleaningError, rule_catalogue
-from cleaners.source import registered_domain
+from cleaners.source import registered_domain, same_site
 from schemas import RawArticle, clean_article_schema, failures_by_id, removal_schema
-from schemas.models import MARKUP, MAX_ID_CHARS, content_hash
+from schemas.models import MARKUP, content_hash
 
 from . import inbox
-from .options import Options
-from .store import Store
+from .checks import id_problem, storable, storable_id, type_problem, unstorable_field, with_id_problem
+from .options import Options, RunOptions
+from .settings import FlowSettings
+from .store import Store, resolve_url
 from .templates import apply_template_memory
-from .watchdog import clean_records
+from .watchdog import clean_records, worker_limits
+
+__all__ = ["BLOCKING_WARNINGS", "Batch", "Options", "process_batch"]  # Options: what its callers have imported
 
 # Warnings that stop an article from being published: the guard against gutted articles.
 BLOCKING_WARNINGS = ("empty", "over_pruned")
-_STRING_FIELDS = ("id", "url", "source", "html", "text", "language")
-# What the store's columns hold (PostgreSQL enforces it; a longer value would fail the whole batch).
-_MAX_FIELD_CHARS = {"source": 300, "language": 8}
-MAX_PAYLOAD_CHARS = inbox.MAX_PAYLOAD_CHARS
-# Control characters: PostgreSQL cannot store NUL in text at all, and none belongs in an id or a URL.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
 
 
 @dataclass
@@ -60,49 +54,24 @@ class Batch:
 
     def quarantine(self, article_id: str, input_hash: str, rules_version: str, reasons: list[str], payload) -> None:
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, default=str)
-        reasons = [_storable(reason, 10_000) for reason in reasons]
+        reasons = [storable(reason, 10_000) for reason in reasons]
         self.quarantined.append({"article_id": article_id, "input_hash": input_hash, "rules_version": rules_version,
                                  "reason": reasons[0], "details": json.dumps(reasons, ensure_ascii=False),
-                                 "payload": _storable(text, MAX_PAYLOAD_CHARS)})
+                                 "payload": storable(text, inbox.MAX_PAYLOAD_CHARS)})
         self.ledger.append({"article_id": article_id, "input_hash": input_hash, "outcome": "quarantined", "detail": reasons[0]})
 
 
-def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
+def process_batch(locators: list[inbox.Locator], options: RunOptions, settings: FlowSettings | None = None) -> dict:
     """Read, check, clean and validate one batch. Every input ends up in the ledger exactly once:
-    published, quarantined (with every reason) or unchanged; nothing in the batch stops the others."""
-    rules = options.rules
+    published, quarantined (with every reason) or unchanged; nothing in the batch stops the others.
+    `settings`: the run's; read from the environment now when not given (a batch cleaned on its own)."""
+    settings = settings or FlowSettings.read()
+    store_url = resolve_url(options.store_url, settings)
+    rules = options.load_rules()
     batch = Batch(force=options.force)
-    records, bad = [], []
-    pairs = inbox.read_pairs(locators, options.store_url)
-    conflicts = _conflicts(pairs)
-    for loc, item in pairs:
-        if isinstance(item, inbox.BadRecord):
-            # An unreadable record cannot match a filter: a filtered rerun leaves it to the full runs.
-            if options.filtering:
-                batch.filtered += 1
-            else:
-                bad.append((_storable_id(item.id), _hash(item.payload), _with_id_problem(item.id, [item.reason]), item.payload))
-            continue
-        problem = _type_problem(item) or _id_problem(item["id"])
-        if problem:
-            if options.filtering:
-                batch.filtered += 1
-            else:
-                reasons = [problem] if problem.startswith("invalid id") else _with_id_problem(item["id"], [problem])
-                bad.append((_storable_id(item["id"]), _hash(item), reasons, item))
-            continue
-        item["source"] = item["source"] or registered_domain(item["url"])
-        if not _selected(item, options):
-            batch.filtered += 1
-            continue
-        input_hash = _hash({k: item[k] for k in ("html", "text", "url", "source", "language")})
-        conflict = loc.conflict or conflicts.get(id(item))
-        if conflict:  # several inputs claim this id: none is published, all are kept with the reason
-            bad.append((item["id"], input_hash, [conflict], item))
-            continue
-        records.append((item, input_hash))
+    records, bad = _triage(inbox.read_pairs(locators, store_url), options, batch)
     ids = [article_id for article_id, *_ in bad] + [record["id"] for record, _ in records]
-    seen = Store(options.store_url).seen(ids) if ids and not options.force else {}
+    seen = Store(store_url).seen(ids) if ids and not options.force else {}
 
     def unchanged(article_id: str, input_hash: str) -> bool:
         if (input_hash, rules.version) not in seen.get(article_id, ()):
@@ -115,26 +84,66 @@ def process_batch(locators: list[inbox.Locator], options: Options) -> dict:
         if not unchanged(article_id, input_hash):
             batch.quarantine(article_id, input_hash, rules.version, reasons, payload)
     records = [(record, input_hash) for record, input_hash in records if not unchanged(record["id"], input_hash)]
-    if records:
-        frame = pd.DataFrame([record for record, _ in records], columns=list(inbox.FIELDS))
-        raw_failures = failures_by_id(RawArticle.to_schema(), frame, "id")
-        for record, input_hash in records:
-            if record["id"] in raw_failures:
-                batch.quarantine(record["id"], input_hash, rules.version, raw_failures[record["id"]], record)
-        _clean_and_check([(r, h) for r, h in records if r["id"] not in raw_failures], rules, batch,
-                         options.store_url, options.rules_dir)
+    if not records:
+        return batch.as_dict()
+    frame = pd.DataFrame([record for record, _ in records], columns=list(inbox.FIELDS))
+    raw_failures = failures_by_id(RawArticle.to_schema(), frame, "id")
+    for record, input_hash in records:
+        if record["id"] in raw_failures:
+            batch.quarantine(record["id"], input_hash, rules.version, raw_failures[record["id"]], record)
+    candidates = [(r, h) for r, h in records if r["id"] not in raw_failures]
+    # In a worker process that is killed if it hangs (flows/watchdog.py); the checks stay here.
+    outcomes = clean_records([record for record, _ in candidates], options.rules_dir, rules.version,
+                             worker_limits(settings.stall_seconds), batch.stopped)
+    accepted = _checked(candidates, outcomes, rules, batch)
+    if accepted:
+        _validate_and_publish(accepted, rules, batch, Store(store_url), settings.template_min_articles)
     return batch.as_dict()
 
 
-def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None, rules_dir: str | None) -> None:
+def _triage(pairs, options: RunOptions, batch: Batch) -> tuple[list[tuple], list[tuple]]:
+    """What was read, split into records to clean, (record, input hash), and inputs to quarantine,
+    (id to store, input hash, reasons, payload); what the run's filters leave out is counted."""
+    records, bad = [], []
+    conflicts = _conflicts(pairs)
+    for loc, item in pairs:
+        if isinstance(item, inbox.BadRecord):
+            # An unreadable record cannot match a filter: a filtered rerun leaves it to the full runs.
+            if options.filtering:
+                batch.filtered += 1
+            else:
+                bad.append((storable_id(item.id), inbox.input_hash(item), with_id_problem(item.id, [item.reason]), item.payload))
+            continue
+        problem = type_problem(item) or id_problem(item["id"])
+        if problem:
+            if options.filtering:
+                batch.filtered += 1
+            else:
+                reasons = [problem] if problem.startswith("invalid id") else with_id_problem(item["id"], [problem])
+                bad.append((storable_id(item["id"]), inbox.input_hash(item), reasons, item))
+            continue
+        item["source"] = item["source"] or registered_domain(item["url"])
+        if not _selected(item, options):
+            batch.filtered += 1
+            continue
+        input_hash = inbox.input_hash(item)
+        conflict = loc.conflict or conflicts.get(id(item))
+        if conflict:  # several inputs claim this id: none is published, all are kept with the reason
+            bad.append((item["id"], input_hash, [conflict], item))
+            continue
+        records.append((item, input_hash))
+    return records, bad
+
+
+def _checked(candidates, outcomes, rules, batch: Batch) -> list[tuple]:
+    """(record, input hash, result) of each clean result that passed the pipeline's own checks; the
+    others are quarantined."""
     accepted = []
-    # In a worker process that is killed if it hangs (flows/watchdog.py); the checks stay here.
-    outcomes = clean_records([record for record, _ in candidates], rules_dir, rules.version, batch.stopped)
     for (record, input_hash), result in zip(candidates, outcomes):
         try:
             if isinstance(result, CleaningError):  # a limit, a stopped worker, or a bug in the library
                 raise result
-            bad_field = _unstorable_field(result)
+            bad_field = unstorable_field(result)
             if bad_field:
                 raise CleaningError("unstorable", f"the store cannot hold the clean result's {bad_field} "
                                                   "(NUL, control characters or too long)")
@@ -153,13 +162,15 @@ def _clean_and_check(candidates, rules, batch: Batch, store_url: str | None, rul
                              [f"{w}: cleaning left {len(result.text.split())} words" for w in blocking], record)
             continue
         accepted.append((record, input_hash, result))
-    if not accepted:
-        return
+    return accepted
+
+
+def _validate_and_publish(accepted: list[tuple], rules, batch: Batch, store: Store, template_min_articles: int) -> None:
     # Validated before template memory as well as after it: an article that is not published must
     # not count towards another's template. After it, only what template memory changed.
     invalid = _quarantine_invalid(accepted, rules, batch)
     accepted = [item for item in accepted if item[0]["id"] not in invalid]
-    stripped = apply_template_memory(accepted, Store(store_url), batch)
+    stripped = apply_template_memory(accepted, store, batch, template_min_articles)
     invalid = _quarantine_invalid([new for new, old in zip(stripped, accepted) if new[2] is not old[2]], rules, batch)
     for record, input_hash, result in stripped:
         if record["id"] in invalid:
@@ -194,88 +205,6 @@ def _removal_rows(article_id: str, result) -> list[dict]:
              "scope": r.scope, "position": r.position, "text": r.text} for i, r in enumerate(result.removals)]
 
 
-def _unstorable_field(result) -> str | None:
-    """The first part of a clean result no store can hold (NUL, a lone surrogate, longer than its
-    column), or that breaks a one-line field (control characters in the title, author or date)."""
-    meta = result.metadata
-    for name, value in (("title", result.title), ("author", meta.author), ("published", meta.published)):
-        if value and (_CONTROL.search(value) or _has_surrogates(value)):
-            return name
-    if meta.published and len(meta.published) > 32:  # the store's column holds a date
-        return "published date"
-    if any(len(r.rule_id) > 120 or len(r.category) > 32 for r in result.removals):  # the removal log's columns
-        return "removal log (a rule id longer than 120 characters)"
-    for name, values in (("text", [result.text]), ("tags", meta.tags), ("sources", meta.sources),
-                         ("removal log", [r.text for r in result.removals])):
-        if any("\x00" in value or _has_surrogates(value) for value in values if value):
-            return name
-    return None
-
-
-def _conflicts(pairs) -> dict[int, str]:
-    """Records of this batch that share an id with different content, though scan did not know
-    (several rows of one table with the same id): id(record) -> reason."""
-    by_id: dict[str, list[dict]] = {}
-    for loc, item in pairs:
-        if isinstance(item, dict) and isinstance(item.get("id"), str) and not loc.conflict:
-            by_id.setdefault(item["id"], []).append(item)
-    out: dict[int, str] = {}
-    for article_id, items in by_id.items():
-        if len(items) < 2:  # the usual case: no need to hash the whole record
-            continue
-        prints = {inbox.fingerprint(item) for item in items}
-        if len(prints) > 1:
-            for item in items:
-                out[id(item)] = f"duplicate_id: {len(prints)} inputs of the inbox have this id with different content"
-    return out
-
-
-def _id_problem(article_id) -> str | None:
-    """Why an id cannot be used: control characters (NUL), too long, or a path that climbs out ('../')."""
-    if not isinstance(article_id, str) or not article_id.strip():
-        return "invalid id: empty"
-    if _CONTROL.search(article_id):
-        return f"invalid id: contains control characters (e.g. NUL): {article_id[:80]!r}"
-    if len(article_id) > MAX_ID_CHARS:
-        return f"invalid id: {len(article_id):,} characters, at most {MAX_ID_CHARS}: {article_id[:60]!r}..."
-    if _TRAVERSAL.search(article_id) or article_id.startswith(("/", "\\")):
-        return f"invalid id: looks like a file path that leaves its folder ('../' or absolute): {article_id!r}"
-    return None
-
-
-def _with_id_problem(article_id, reasons: list[str]) -> list[str]:
-    problem = _id_problem(article_id)
-    return reasons + [problem] if problem else reasons
-
-
-def _storable_id(article_id) -> str:
-    """The id a quarantine entry is stored under: the id itself, unless no store could hold it (NUL,
-    control characters, longer than the limit); then a stable stand-in (the original is in the payload)."""
-    if isinstance(article_id, str) and article_id and not _CONTROL.search(article_id) and len(article_id) <= MAX_ID_CHARS:
-        return article_id
-    raw = article_id if isinstance(article_id, str) else repr(article_id)
-    return "invalid-id-" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _storable(text: str, limit: int) -> str:
-    """Text any store can hold: no NUL (PostgreSQL refuses it), no lone surrogates, at most `limit` characters."""
-    if len(text) > limit:
-        text = text[:limit] + f"\n[... truncated: {len(text):,} characters in all]"
-    return _SURROGATE.sub("\ufffd", text.replace("\x00", "\ufffd"))
-
-
-def _has_surrogates(text: str) -> bool:
-    """A str holds a surrogate code point only as a lone one (JSON allows "\\ud800"; UTF-8 cannot hold it).
-    Strict UTF-8 encoding fails on exactly those, and takes a fifth of a regex search's time on a page."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _article_row(record: dict, result, input_hash: str, rules_version: str) -> dict:
     meta = result.metadata
     return {
@@ -288,35 +217,29 @@ def _article_row(record: dict, result, input_hash: str, rules_version: str) -> d
     }
 
 
-def _type_problem(record: dict) -> str | None:
-    for name in _STRING_FIELDS:
-        if record[name] is not None and not isinstance(record[name], str):
-            return f"malformed record: '{name}' must be a string, not {type(record[name]).__name__}"
-    for name in ("html", "text"):  # a lone surrogate (valid JSON, invalid Unicode): repaired as the library would
-        if record[name] and _has_surrogates(record[name]):
-            record[name] = _SURROGATE.sub("\ufffd", record[name])
-    for name in ("id", "url", "source", "language", "fetched_at"):
-        if isinstance(record[name], str) and _has_surrogates(record[name]):
-            return f"malformed record: '{name}' is not valid Unicode (a lone surrogate)"
-    for name in ("url", "source", "language"):
-        if record[name] and _CONTROL.search(record[name]):
-            return f"malformed record: '{name}' contains control characters (e.g. NUL)"
-        if record[name] and len(record[name]) > _MAX_FIELD_CHARS.get(name, 100_000):
-            return f"malformed record: '{name}' is {len(record[name]):,} characters long"
-    if isinstance(record["fetched_at"], str) and (_CONTROL.search(record["fetched_at"]) or len(record["fetched_at"]) > 40):
-        return "malformed record: 'fetched_at' is not a date"
-    if record["fetched_at"] is not None and not isinstance(record["fetched_at"], (str, int, float, datetime, pd.Timestamp)):
-        return f"malformed record: 'fetched_at' must be a date, not {type(record['fetched_at']).__name__}"
-    return None
+def _conflicts(pairs) -> dict[int, str]:
+    """Records of this batch that share an id with different content, though scan did not know
+    (several rows of one table with the same id): id(record) -> reason."""
+    by_id: dict[str, list[dict]] = {}
+    for loc, item in pairs:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and not loc.conflict:
+            by_id.setdefault(item["id"], []).append(item)
+    out: dict[int, str] = {}
+    for items in by_id.values():
+        if len(items) < 2:  # the usual case: no need to hash the whole record
+            continue
+        hashes = {inbox.input_hash(item) for item in items}
+        if len(hashes) > 1:
+            for item in items:
+                out[id(item)] = f"duplicate_id: {len(hashes)} inputs of the inbox have this id with different content"
+    return out
 
 
-def _selected(record: dict, options: Options) -> bool:
+def _selected(record: dict, options: RunOptions) -> bool:
     if options.article_ids and record["id"] not in options.article_ids:
         return False
-    if options.source:
-        source = record["source"] or ""
-        if source != options.source and not source.endswith("." + options.source):
-            return False
+    if options.source and not same_site(record["source"] or "", options.source):
+        return False
     if options.since or options.until:
         fetched = _timestamp(record["fetched_at"])
         if fetched is None:
@@ -338,8 +261,3 @@ def _timestamp(value) -> datetime | None:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _hash(value) -> str:
-    data = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(data.encode("utf-8", "replace")).hexdigest()

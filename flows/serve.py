@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
+from .settings import FlowSettings
+
 ROOT = Path(__file__).resolve().parent.parent
-UI_PORT = int(os.environ.get("CLEANERS_UI_PORT", "4200"))
 
 
 def deployments_from_yaml(path: Path = ROOT / "prefect.yaml") -> list:
@@ -41,17 +42,18 @@ def serve() -> None:
 
 def ui() -> int:
     """Start a local Prefect server (offline), serve both deployments, open the UI. Ctrl-C stops all."""
-    api = f"http://127.0.0.1:{UI_PORT}/api"
+    port = FlowSettings.read().ui_port
+    api = f"http://127.0.0.1:{port}/api"
     # PREFECT_UI_API_URL: the UI must call this server, not the default port
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_API_URL": api}
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(UI_PORT)], env=env)
+                               "--port", str(port)], env=env)
     served = None
     try:
         wait_for(f"{api}/health", timeout=120)
-        print(f"Prefect UI: http://127.0.0.1:{UI_PORT}  (deployments: clean-articles/scheduled, clean-articles/rerun)")
+        print(f"Prefect UI: http://127.0.0.1:{port}  (deployments: clean-articles/scheduled, clean-articles/rerun)")
         if os.environ.get("DISPLAY") or sys.platform == "darwin":
-            webbrowser.open(f"http://127.0.0.1:{UI_PORT}/deployments")
+            webbrowser.open(f"http://127.0.0.1:{port}/deployments")
         served = subprocess.Popen([sys.executable, "-m", "flows", "serve"], env={**env, "PREFECT_API_URL": api}, cwd=ROOT)
         return served.wait()
     except KeyboardInterrupt:

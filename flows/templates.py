@@ -1,9 +1,10 @@
 """Template memory, the pipeline half: count recurring paragraphs per source, in the store.
 
-A paragraph (by fingerprint) that appears in THRESHOLD or more different articles of one source,
-counting this batch and every earlier run, is that source's boilerplate: it is taken out of the
-articles being published now (logged as category `template`). Articles published before the count
-reached the threshold keep it until they are cleaned again (a rerun with `force`).
+A paragraph (by fingerprint) that appears in `threshold` (CLEANERS_TEMPLATE_MIN_ARTICLES, default 3)
+or more different articles of one source, counting this batch and every earlier run, is that
+source's boilerplate: it is taken out of the articles being published now (logged as category
+`template`). Articles published before the count reached the threshold keep it until they are
+cleaned again (a rerun with `force`).
 
 Only articles that are published count, so an input that is quarantined cannot make its paragraphs
 another article's boilerplate: the pipeline hands over the articles that pass validation as cleaned,
@@ -13,15 +14,12 @@ paragraphs did recur in it.)
 """
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 
 from cleaners import fingerprints, strip_templates
 
-THRESHOLD = int(os.environ.get("CLEANERS_TEMPLATE_MIN_ARTICLES", "3"))
 
-
-def apply_template_memory(accepted: list[tuple], store, batch) -> list[tuple]:
+def apply_template_memory(accepted: list[tuple], store, batch, threshold: int) -> list[tuple]:
     """accepted: (record, input_hash, result) triples of one batch, valid as cleaned. Returns them with
     known templates stripped, and records every article's fingerprints in `batch.templates` for the
     store (which keeps those of the articles it publishes)."""
@@ -39,7 +37,7 @@ def apply_template_memory(accepted: list[tuple], store, batch) -> list[tuple]:
                 counts[fp].add(accepted[i][0]["id"])
         ids = [accepted[i][0]["id"] for i in indexes]
         stored = store.template_counts(source, list(counts), exclude_ids=ids)
-        templates = {fp for fp, articles in counts.items() if len(articles) + stored.get(fp, 0) >= THRESHOLD}
+        templates = {fp for fp, articles in counts.items() if len(articles) + stored.get(fp, 0) >= threshold}
         for i in indexes:
             record, input_hash, result = accepted[i]
             batch.templates.extend({"source": source, "fingerprint": fp, "article_id": record["id"]} for fp in prints[i])

@@ -10,7 +10,7 @@ to a worker process and watches it:
   finished is cleaned twice;
 - when a record is not finished within the batch limit, or the worker died (a crash, the OOM
   killer), the worker is killed and reaped, and the record is retried alone in a new worker with
-  the record limit (see flows/options.py `worker_limits`). If that fails too, the record's outcome
+  the record limit (`worker_limits`). If that fails too, the record's outcome
   is CleaningError `time_limit` or `worker_died`: the pipeline quarantines it, so later runs meet it
   as unchanged. The rest of the batch goes on in a new worker.
 - A worker costs about a second to start (lxml and trafilatura are imported) and holds the
@@ -34,16 +34,34 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import NamedTuple
 
 from cleaners import CleaningError, clean_html, clean_text, load_rules
-
-from .options import STALL_ENV, worker_limits
+from cleaners import settings as library_settings
 
 ROOT = str(Path(__file__).resolve().parent.parent)
 # Seconds for a new worker to import lxml and trafilatura, or to load the rules: 1-3 s, far more on a
 # machine under load. Not a record's time: going over it fails the batch (and the task retries it).
 START_SECONDS = 120.0
 _FIELDS = ("html", "text", "url", "source", "language")  # what cleaning reads of a record
+# A record retried alone gets its time budget plus this much: the budget is only checked between
+# stages, so a healthy record may overrun it by one uninterruptible call.
+RECORD_MARGIN = 5.0
+
+
+class WorkerLimits(NamedTuple):
+    batch: float | None  # seconds for a record cleaned with its batch; None: no limit
+    record: float | None  # seconds for a record retried alone (at most the batch limit)
+
+
+def worker_limits(stall_seconds: float | None) -> WorkerLimits:
+    """The limits of the cleaning worker: `stall_seconds` (CLEANERS_STALL_SECONDS) for a record in its
+    batch, by default max(60 s, 3 x the library's time budget); 0 switches them off."""
+    budget = library_settings.current().time_budget
+    stall = max(60.0, 3 * budget) if stall_seconds is None else stall_seconds
+    if stall <= 0:
+        return WorkerLimits(None, None)
+    return WorkerLimits(stall, min(stall, budget + RECORD_MARGIN) if budget > 0 else stall)
 
 
 class Stopped(Exception):
@@ -54,10 +72,10 @@ class Stopped(Exception):
         self.code, self.what = code, what
 
 
-def clean_records(records: list[dict], rules_dir: str | None, rules_version: str, stopped: list[str]) -> list:
+def clean_records(records: list[dict], rules_dir: str | None, rules_version: str, bounds: WorkerLimits,
+                  stopped: list[str]) -> list:
     """Each record's CleanResult, or the CleaningError it raised, in order. `stopped` gets a line for
     each record a worker was stopped on, and what became of it."""
-    bounds = worker_limits()
     outcomes: list = []
     with _LOCK:  # one batch at a time on the process's worker (the limits count per record, from its sending)
         while len(outcomes) < len(records):
@@ -75,7 +93,9 @@ def _alone(record: dict, in_batch: Stopped, rules_dir, rules_version: str, limit
         return finished[0]
     reason = f"cleaning {stop.what} (alone, in a new worker; in its batch it {in_batch.what})"
     if stop.code == "time_limit":
-        reason += f"; the worker process was killed ({STALL_ENV})"
+        from .settings import env_name  # here: the worker process, which imports this module, needs no pydantic
+
+        reason += f"; the worker process was killed ({env_name('stall_seconds')})"
     stopped.append(f"{record['id']}: quarantined: {reason}")
     return CleaningError(stop.code, reason)
 

@@ -17,6 +17,7 @@ from pandera.typing import Series
 from cleaners import CATEGORIES
 from cleaners.rules.match import skeleton
 from cleaners.text.language import SUPPORTED
+from cleaners.text.normalize import FTFY_CONFIG as _FTFY  # stable: what the library's own repair leaves alone
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300
@@ -63,7 +64,6 @@ MARKUP = re.compile(
     r"|<!--|<[!?][a-z\[][^<>]*>"
     r"|&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});",
     re.IGNORECASE)
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, unescape_html=False)
 
 
 def content_hash(text: str) -> str:

@@ -110,7 +110,7 @@ def _refuse_non_text(data: bytes, encoding: str | None, page: bool = False) -> N
         return
     if _utf16_without_bom(data):
         raise CleaningError("undecodable", "looks like UTF-16 without a byte-order mark (NUL bytes at every other "
-                                           "position); save it as UTF-8 or pass --encoding utf-16-le")
+                                           "position); save it as UTF-8 (or give its encoding: --encoding utf-16-le)")
     raise CleaningError("not_html" if page else "binary_input",
                         f"binary data: {nuls:,} NUL bytes in the first {len(sample):,}: an image or other binary "
                         f"data, not {'an HTML page' if page else 'text'}")

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.clean_articles import DEFAULT_INBOX, clean_articles
+from flows.clean_articles import clean_articles
+from flows.options import DEFAULT_INBOX
 from flows.store import Store, articles
 
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 BIN = Path(sys.executable).parent
 
 
@@ -57,7 +58,7 @@ def test_dask_cluster_publishes_the_same_articles(dask_cluster, tmp_path):
     on_threads = f"sqlite:///{tmp_path / 'threads.db'}"
     summary = clean_articles(inbox=DEFAULT_INBOX, store_url=on_dask, task_runner=dask_cluster, batch_size=3)
     clean_articles(inbox=DEFAULT_INBOX, store_url=on_threads, batch_size=3)
-    assert summary["published"] == 10
+    assert summary.published == 10
 
     def published(url):
         return {(row["id"], row["content_hash"], row["title"]) for row in Store(url).rows(articles)}

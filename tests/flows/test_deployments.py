@@ -11,7 +11,7 @@ import pytest
 from flows.store import Store, articles, ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.usefixtures("prefect_server")
+pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def served(tmp_path_factory):
             except Exception:
                 if time.monotonic() > deadline or process.poll() is not None:
                     process.kill()
-                    raise RuntimeError("the deployments were not served")
+                    raise RuntimeError("the deployments were not served") from None
                 time.sleep(1)
     yield store_url
     process.send_signal(signal.SIGINT)  # Prefect's runner stops on SIGINT, not SIGTERM

@@ -2,8 +2,8 @@
 import json
 
 from flows import inbox
-from flows.clean_articles import DEFAULT_INBOX
-from flows.pipeline import Options, process_batch
+from flows.options import DEFAULT_INBOX, RunOptions
+from flows.pipeline import process_batch
 from flows.store import Store, articles, ledger, quarantine, removals
 
 EXPECTED_QUARANTINE = {
@@ -19,7 +19,7 @@ EXPECTED_QUARANTINE = {
 
 
 def run_batch(store_url, **options):
-    batch = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, **options))
+    batch = process_batch(inbox.scan(DEFAULT_INBOX), RunOptions(store_url=store_url, **options))
     Store(store_url).publish("run-1", batch)
     return batch
 
@@ -49,7 +49,7 @@ def test_same_input_twice_changes_nothing(store_url):
     store = Store(store_url)
     before = {r["id"]: (r["version"], r["content_hash"]) for r in store.rows(articles)}
     counts = store.count(removals), store.count(quarantine)
-    again = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url))
+    again = process_batch(inbox.scan(DEFAULT_INBOX), RunOptions(store_url=store_url))
     assert again["unchanged"] == 18 and not again["published"] and not again["quarantined"]
     store.publish("run-2", again)
     assert {r["id"]: (r["version"], r["content_hash"]) for r in store.rows(articles)} == before
@@ -67,7 +67,7 @@ def test_retried_publish_duplicates_nothing(store_url):
 def test_one_batch_holding_an_id_twice_publishes_it_once(store_url):
     """The inbox reader never lets that happen; should it, the store keeps the last, as it did when
     it wrote articles one by one (PostgreSQL refuses one statement that updates a row twice)."""
-    batch = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url))
+    batch = process_batch(inbox.scan(DEFAULT_INBOX), RunOptions(store_url=store_url))
     first = batch["published"][0]
     batch["published"].append({**first, "title": first["title"] + " (again)"})
     Store(store_url).publish("run-1", batch)
@@ -85,12 +85,12 @@ def test_force_recleans_and_moves_version(store_url):
 
 
 def test_filters(store_url):
-    by_source = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, source="mind-verse.de"))
+    by_source = process_batch(inbox.scan(DEFAULT_INBOX), RunOptions(store_url=store_url, source="mind-verse.de"))
     assert sorted(a["id"] for a in by_source["published"]) == [
         "003_be8c17bf7c8cde6b", "004_e3f12a9e40013616", "page-003_be8c17bf7c8cde6b", "page-004_e3f12a9e40013616"]
     from datetime import datetime
 
-    pages = process_batch(inbox.scan(DEFAULT_INBOX), Options(store_url=store_url, since=datetime(2024, 11, 21)))
+    pages = process_batch(inbox.scan(DEFAULT_INBOX), RunOptions(store_url=store_url, since=datetime(2024, 11, 21)))
     assert all(a["id"].startswith("page-") for a in pages["published"]) and len(pages["published"]) == 5
 
 
@@ -128,7 +128,7 @@ def test_one_id_with_two_contents_is_quarantined_twice_and_an_exact_repeat_once_
              {"id": "repeat", "text": ARTICLE}, {"id": "repeat", "text": ARTICLE}, {"id": "single", "text": ARTICLE}]
     path = tmp_path / "inbox.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
-    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url))
+    batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url))
     assert _outcomes(batch) == {"twin": ["quarantined", "quarantined"], "repeat": ["published"], "single": ["published"]}
     assert all("duplicate_id: 2 inputs" in q["reason"] for q in batch["quarantined"])
 
@@ -147,7 +147,7 @@ def test_table_rows_sharing_an_id_are_found_in_the_batch(store_url):
     try:
         locators = inbox.scan("table:incoming_dupes", store_url)
         assert [loc.id for loc in locators] == ["single", "twin"]
-        batch = process_batch(locators, Options(store_url=store_url))
+        batch = process_batch(locators, RunOptions(store_url=store_url))
     finally:
         incoming.drop(engine)
     assert _outcomes(batch) == {"twin": ["quarantined", "quarantined"], "single": ["published"]}

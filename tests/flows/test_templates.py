@@ -2,7 +2,8 @@
 import json
 
 from flows import inbox
-from flows.pipeline import Options, process_batch
+from flows.options import RunOptions
+from flows.pipeline import process_batch
 from flows.store import Store, articles, removals
 
 BOILER = ("Dieser Beitrag entstand im Rahmen unserer Reihe Zukunft der Arbeit, die von der Beispiel-Stiftung "
@@ -21,27 +22,23 @@ def write_inbox(path, numbers):
     return str(path)
 
 
-def run(store_url, path, **options):
-    batch = process_batch(inbox.scan(path), Options(store_url=store_url, **options))
-    run.count += 1
-    Store(store_url).publish(f"run-{run.count}", batch)  # one run id per call, as the flow does
+def run(store_url, path, run_id, **options):
+    batch = process_batch(inbox.scan(path), RunOptions(store_url=store_url, **options))
+    Store(store_url).publish(run_id, batch)  # one run id per call, as the flow does
     return batch
 
 
-run.count = 0
-
-
 def test_learns_a_recurring_disclaimer_across_runs(store_url, tmp_path):
-    first = run(store_url, write_inbox(tmp_path / "day1.jsonl", [0, 1]))
+    first = run(store_url, write_inbox(tmp_path / "day1.jsonl", [0, 1]), "day-1")
     assert all(BOILER in a["text"] for a in first["published"])  # seen twice: not yet a template
 
-    second = run(store_url, write_inbox(tmp_path / "day2.jsonl", [2, 3]))
+    second = run(store_url, write_inbox(tmp_path / "day2.jsonl", [2, 3]), "day-2")
     assert len(second["published"]) == 2
     assert all(BOILER not in a["text"] and "Bürgermeister" in a["text"] for a in second["published"])
     logged = [r for r in second["removals"] if r["category"] == "template"]
     assert len(logged) == 2 and {r["rule_id"] for r in logged} == {"template.recurring-paragraph"}
 
-    again = run(store_url, write_inbox(tmp_path / "day1.jsonl", [0, 1]), force=True)  # re-clean the first day
+    again = run(store_url, write_inbox(tmp_path / "day1.jsonl", [0, 1]), "day-1-again", force=True)  # re-clean the first day
     assert all(BOILER not in a["text"] for a in again["published"])
     store = Store(store_url)
     assert all(BOILER not in row["text"] for row in store.rows(articles))
@@ -49,10 +46,10 @@ def test_learns_a_recurring_disclaimer_across_runs(store_url, tmp_path):
 
 
 def test_other_sources_do_not_share_templates(store_url, tmp_path):
-    run(store_url, write_inbox(tmp_path / "a.jsonl", [0, 1, 2]))
+    run(store_url, write_inbox(tmp_path / "a.jsonl", [0, 1, 2]), "run-a")
     other = tmp_path / "b.jsonl"
     other.write_text((tmp_path / "a.jsonl").read_text(encoding="utf-8").replace("example-news.de", "other-paper.de")
                      .replace('"story-', '"other-'), encoding="utf-8")
-    batch = run(store_url, str(other))
+    batch = run(store_url, str(other), "run-b")
     assert sum(BOILER not in a["text"] for a in batch["published"]) == 3  # three in one batch: learned there
     assert {r["category"] for r in batch["removals"]} == {"template"}

@@ -1,10 +1,9 @@
-"""Shared helpers of the hostile suite: the corpus module, a store on SQLite and PostgreSQL (the
-fixtures of tests/flows/conftest.py, reused), a local HTTP listener that counts who calls it, a
-PostgreSQL admin connection and a TCP proxy that can take the store away and bring it back."""
+"""Shared helpers of the hostile suite: the corpus module, a local HTTP listener that counts who calls
+it, a PostgreSQL database of a test's own and a TCP proxy that can take the store away and bring it
+back. (The stores on SQLite and PostgreSQL and the PostgreSQL admin engine are tests/conftest.py's.)"""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sys
 import threading
@@ -13,13 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-# The store fixtures of the flow tests, reused as they are (a fresh SQLite file, or the test database
-# on the local PostgreSQL server emptied; never skipped).
-from tests.flows.conftest import POSTGRES_ADMIN, postgres_database, store_url  # noqa: F401
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "fixtures" / "hostile"))
@@ -33,13 +25,6 @@ def corpus():
     return hostile_corpus
 
 
-@pytest.fixture(scope="session")
-def pg_admin():
-    engine = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def scratch_database(pg_admin):
     """A PostgreSQL database of its own (for tests that drop it), dropped at the end."""
@@ -48,10 +33,9 @@ def scratch_database(pg_admin):
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = pg_admin.url.set(database=name).render_as_string(hide_password=False)
     yield name, url
-    from flows import store
+    from flows.store import forget_engine
 
-    for key in [k for k in store._ENGINES if name in k]:
-        store._ENGINES.pop(key).dispose()
+    forget_engine(url)
     with pg_admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -176,9 +160,8 @@ def _cut(sock: socket.socket) -> None:
 
 
 @pytest.fixture
-def proxy():
-    url = sa.engine.make_url(POSTGRES_ADMIN)
-    server = Proxy(url.host or "127.0.0.1", url.port or 5432)
+def proxy(pg_admin):
+    server = Proxy(pg_admin.url.host or "127.0.0.1", pg_admin.url.port or 5432)
     yield server
     server.close()
 

@@ -8,7 +8,7 @@ process_batch + Store.publish batch by batch, exactly as the flow's tasks do.
     written, just before the ledger rows), create FILE and sleep: the test SIGKILLs the process there.
 --barrier FILE: clean every batch first, create --ready, wait until FILE exists, then publish them
     all: two workers started together then publish the same inputs at the same moment.
-Prints a JSON summary on its last line.
+Prints the run's summary (flows/summary.py) as JSON on its last line.
 """
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ def main() -> None:
     import sqlalchemy as sa
 
     from flows import inbox
-    from flows.pipeline import Options, process_batch
-    from flows.store import Store
+    from flows.options import RunOptions
+    from flows.pipeline import process_batch
+    from flows.store import Store, safe_url
+    from flows.summary import Counts, RunSummary
 
     store = Store(args.store_url)
     state = {"batch": -1}
@@ -44,15 +46,15 @@ def main() -> None:
     locators = inbox.scan(args.inbox, args.store_url)
     batches = [locators[i:i + args.batch_size] for i in range(0, len(locators), args.batch_size)]
     store.start_run(args.run_id, {"inbox": args.inbox, "worker": True})
-    options = Options(store_url=args.store_url)
-    totals = {"inputs": len(locators), "published": 0, "quarantined": 0, "unchanged": 0}
+    options = RunOptions(store_url=args.store_url)
+    rules_version = options.load_rules().version
+    totals = Counts()
 
     def publish(index: int, batch: dict) -> None:
+        nonlocal totals
         state["batch"] = index
         store.publish(args.run_id, batch)
-        totals["published"] += len(batch["published"])
-        totals["quarantined"] += len(batch["quarantined"])
-        totals["unchanged"] += batch["unchanged"]
+        totals += Counts.of_batch(batch)
 
     if args.barrier:
         cleaned = [process_batch(batch, options) for batch in batches]
@@ -67,8 +69,10 @@ def main() -> None:
     else:
         for index, locs in enumerate(batches):
             publish(index, process_batch(locs, options))
-    store.finish_run(args.run_id, totals)
-    print(json.dumps(totals))
+    summary = RunSummary.of(totals, run_id=args.run_id, inputs=len(locators), rules_version=rules_version,
+                            store=safe_url(args.store_url))
+    store.finish_run(args.run_id, summary.as_dict())
+    print(json.dumps(summary.as_dict()))
 
 
 if __name__ == "__main__":

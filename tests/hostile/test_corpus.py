@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from flows import inbox
-from flows.pipeline import Options, _storable_id, process_batch
+from flows.checks import storable_id
+from flows.options import RunOptions
+from flows.pipeline import process_batch
 from flows.store import Store, articles, ledger, meta, quarantine
 
 from .conftest import all_strings
@@ -62,7 +64,7 @@ def hostile_inbox(tmp_path_factory, corpus, listener):
             path.unlink()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def run(request, hostile_inbox, tmp_path_factory):
     folder, secret = hostile_inbox
     if request.param == "sqlite":
@@ -81,7 +83,7 @@ def run(request, hostile_inbox, tmp_path_factory):
             locators = inbox.scan(str(folder), url)
             result.inputs = len(locators)
             for i in range(0, len(locators), BATCH_SIZE):
-                batch = process_batch(locators[i:i + BATCH_SIZE], Options(store_url=url))
+                batch = process_batch(locators[i:i + BATCH_SIZE], RunOptions(store_url=url))
                 store.publish(f"hostile-run-{number}", batch)
                 batches.append(batch)
     finally:
@@ -105,7 +107,7 @@ def _outcomes(run: Run, run_id: str) -> dict[str, dict]:
 
 
 def _stored_id(corpus, name: str) -> str:
-    return _storable_id(corpus.STAND_IN_IDS[name]) if name in corpus.STAND_IN_IDS else name
+    return storable_id(corpus.STAND_IN_IDS[name]) if name in corpus.STAND_IN_IDS else name
 
 
 def test_corpus_is_complete(corpus, hostile_inbox):
@@ -177,8 +179,8 @@ def test_published_text_carries_no_markup(run):
 def test_odd_ids_are_stored_verbatim_or_under_a_stand_in(run, corpus):
     ids = {q["article_id"] for q in run.rows["quarantine"]} | {a["id"] for a in run.rows["articles"]}
     assert "x'); DROP TABLE articles; --" in ids and "../../etc/passwd" in ids
-    for name, raw in corpus.STAND_IN_IDS.items():
-        entry = next(q for q in run.rows["quarantine"] if q["article_id"] == _storable_id(raw))
+    for raw in corpus.STAND_IN_IDS.values():
+        entry = next(q for q in run.rows["quarantine"] if q["article_id"] == storable_id(raw))
         assert json.loads(entry["payload"])["id"] == raw, "the original id is kept in the payload"
     with Store(run.url).engine.connect() as conn:
         assert {"articles", "runs", "ledger", "quarantine", "removals"} <= set(sa.inspect(conn).get_table_names())

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flows import inbox, store as store_module
-from flows.pipeline import Options, process_batch
-from flows.store import Store, StoreUnavailable, articles, ledger, quarantine, removals, runs
+from flows import inbox
+from flows.options import RunOptions
+from flows.pipeline import process_batch
+from flows.store import Store, StoreUnavailable, articles, forget_engine, ledger, publishing, quarantine, removals, runs
 
 from .conftest import run_worker, worker_result
 
@@ -71,19 +72,14 @@ def batches(url: str, inbox_path: str):
     return [locators[i:i + BATCH] for i in range(0, len(locators), BATCH)]
 
 
-def forget(url: str) -> None:
-    engine = store_module._ENGINES.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-
-
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr(store_module, "PUBLISH_RETRY_DELAYS", (0.05, 0.1))
+    monkeypatch.setattr(publishing, "PUBLISH_RETRY_DELAYS", (0.05, 0.1))
 
 
 # --- (a) the store goes away mid-run -------------------------------------------------------------
 
+@pytest.mark.postgres
 def test_connection_killed_mid_publish_is_retried(postgres_database, pg_admin, fault_inbox, fast_retries):
     url = postgres_database
     with Store(url).engine.begin() as conn:
@@ -102,13 +98,14 @@ def test_connection_killed_mid_publish_is_retried(postgres_database, pg_admin, f
 
     try:
         for locs in batches(url, fault_inbox):
-            store.publish("run-killed", process_batch(locs, Options(store_url=url)))
+            store.publish("run-killed", process_batch(locs, RunOptions(store_url=url)))
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", kill)
     assert len(kills) == 2  # two publishes lost their connection in the middle, and were retried
     assert_consistent(url, ["run-killed"])
 
 
+@pytest.mark.postgres
 def test_store_down_fails_cleanly_and_the_next_run_completes(postgres_database, proxy, fault_inbox, fast_retries):
     direct = postgres_database
     with Store(direct).engine.begin() as conn:
@@ -127,7 +124,7 @@ def test_store_down_fails_cleanly_and_the_next_run_completes(postgres_database, 
     with pytest.raises(StoreUnavailable, match="nothing of this batch was written"):
         for index, locs in enumerate(work):
             state["batch"] = index
-            store.publish("run-1", process_batch(locs, Options(store_url=via_proxy)))
+            store.publish("run-1", process_batch(locs, RunOptions(store_url=via_proxy)))
     # Nothing of the failed batch is there: batches 0 and 1 are complete, batch 2 is absent.
     done_ids = {loc.id for locs in work[:2] for loc in locs}
     lost_ids = {loc.id for loc in work[2]}
@@ -136,20 +133,21 @@ def test_store_down_fails_cleanly_and_the_next_run_completes(postgres_database, 
     assert {a["id"] for a in Store(direct).rows(articles)} <= done_ids
 
     proxy.start()  # the store is back: the next run does the rest, and only the rest
-    forget(via_proxy)
+    forget_engine(via_proxy)
     for locs in batches(via_proxy, fault_inbox):
-        Store(via_proxy).publish("run-2", process_batch(locs, Options(store_url=via_proxy)))
+        Store(via_proxy).publish("run-2", process_batch(locs, RunOptions(store_url=via_proxy)))
     outcomes = assert_consistent(direct, ["run-1", "run-2"])
     assert all(outcomes[i][-1] == "unchanged" for i in done_ids)
-    forget(via_proxy)
+    forget_engine(via_proxy)
 
 
+@pytest.mark.postgres
 def test_database_dropped_mid_run(scratch_database, pg_admin, fault_inbox, fast_retries):
     name, url = scratch_database
     store = Store(url)
     work = batches(url, fault_inbox)
-    store.publish("run-1", process_batch(work[0], Options(store_url=url)))
-    batch = process_batch(work[1], Options(store_url=url))
+    store.publish("run-1", process_batch(work[0], RunOptions(store_url=url)))
+    batch = process_batch(work[1], RunOptions(store_url=url))
     with pg_admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     with pytest.raises(StoreUnavailable):
@@ -157,12 +155,13 @@ def test_database_dropped_mid_run(scratch_database, pg_admin, fault_inbox, fast_
     with pg_admin.connect() as conn:  # a new, empty database under the same name
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     for locs in batches(url, fault_inbox):  # the next run creates the tables and does everything
-        Store(url).publish("run-2", process_batch(locs, Options(store_url=url)))
+        Store(url).publish("run-2", process_batch(locs, RunOptions(store_url=url)))
     assert_consistent(url, ["run-2"])
 
 
 # --- (b) SIGKILL in the middle of publishing -----------------------------------------------------
 
+@pytest.mark.slow
 def test_killed_mid_publish_then_rerun(store_url, fault_inbox, tmp_path):
     ready = tmp_path / "ready"
     worker = run_worker(fault_inbox, store_url, "run-killed", BATCH, "--hang-in-batch", 3, "--ready", ready)
@@ -177,19 +176,20 @@ def test_killed_mid_publish_then_rerun(store_url, fault_inbox, tmp_path):
     work = batches(store_url, fault_inbox)
     first_three = {loc.id for locs in work[:3] for loc in locs}
     killed = {loc.id for loc in work[3]}
-    forget(store_url)  # this process's own engine: nothing cached from before the kill
+    forget_engine(store_url)  # this process's own engine: nothing cached from before the kill
     in_store = {e["article_id"] for e in Store(store_url).rows(ledger)}
     assert in_store == first_three and not in_store & killed, "half a batch in the store"
     assert {a["id"] for a in Store(store_url).rows(articles)} <= first_three
     # The rerun (a new run, in this process) completes the work: every input exactly once.
     for locs in work:
-        Store(store_url).publish("run-rerun", process_batch(locs, Options(store_url=store_url)))
+        Store(store_url).publish("run-rerun", process_batch(locs, RunOptions(store_url=store_url)))
     outcomes = assert_consistent(store_url, ["run-killed", "run-rerun"])
     assert all(outcomes[i] == ["unchanged"] or outcomes[i][-1] == "unchanged" for i in first_three)
 
 
 # --- (c) two runs over the same inbox at the same time -------------------------------------------
 
+@pytest.mark.slow
 def test_two_runs_at_the_same_time(store_url, fault_inbox, tmp_path):
     if store_url.startswith("sqlite"):
         Path(store_url.removeprefix("sqlite:///")).unlink(missing_ok=True)  # both start on a new store
@@ -204,7 +204,7 @@ def test_two_runs_at_the_same_time(store_url, fault_inbox, tmp_path):
         time.sleep(0.05)
     barrier.write_text("go")  # both publish everything now
     results = [worker_result(worker) for worker in workers]
-    forget(store_url)
+    forget_engine(store_url)
     outcomes = assert_consistent(store_url, ["run-a", "run-b"])
     published, quarantined = expected_ids()
     for article_id in published:  # each run has a ledger row: one published it, the other found it done

@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from flows import inbox, watchdog
-from flows.options import WorkerLimits, worker_limits
-from flows.pipeline import Options, process_batch
+from flows.options import RunOptions
+from flows.pipeline import process_batch
+from flows.settings import FlowSettings
 from flows.store import Store, articles, quarantine
+from flows.watchdog import WorkerLimits, worker_limits
 
 from .conftest import ROOT
 
@@ -46,7 +48,7 @@ def article(i: int) -> str:
 
 @pytest.fixture
 def hanging_inbox(tmp_path, monkeypatch):
-    """(inbox path, Options): GOOD articles and, third, one whose cleaning hangs; every limit of the
+    """(inbox path, RunOptions): GOOD articles and, third, one whose cleaning hangs; every limit of the
     library that would stop that hang is switched off, so only the worker's limits are left."""
     rules = tmp_path / "rules"
     rules.mkdir()
@@ -57,7 +59,7 @@ def hanging_inbox(tmp_path, monkeypatch):
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     monkeypatch.setenv("CLEANERS_MATCH_SECONDS", "0")
     monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "0")
-    return str(path), Options(store_url=f"sqlite:///{tmp_path / 'articles.db'}", rules_dir=str(rules))
+    return str(path), RunOptions(store_url=f"sqlite:///{tmp_path / 'articles.db'}", rules_dir=str(rules))
 
 
 def state(pid: int) -> str | None:
@@ -98,22 +100,26 @@ def workers(parent: int) -> list[int]:
 
 
 def test_the_worker_limits_follow_the_time_budget(monkeypatch):
+    def limits() -> WorkerLimits:
+        return worker_limits(FlowSettings.read().stall_seconds)
+
     monkeypatch.delenv("CLEANERS_STALL_SECONDS", raising=False)
     monkeypatch.delenv("CLEANERS_TIME_BUDGET_SECONDS", raising=False)
-    assert worker_limits() == WorkerLimits(60, 25)  # a hung record costs at most about 85 s
+    assert limits() == WorkerLimits(60, 25)  # a hung record costs at most about 85 s
     monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "40")
-    assert worker_limits() == WorkerLimits(120, 45)
+    assert limits() == WorkerLimits(120, 45)
     monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "0")  # no budget: alone, as long as in the batch
-    assert worker_limits() == WorkerLimits(60, 60)
+    assert limits() == WorkerLimits(60, 60)
     monkeypatch.setenv("CLEANERS_STALL_SECONDS", "10")
-    assert worker_limits() == WorkerLimits(10, 10)
+    assert limits() == WorkerLimits(10, 10)
     monkeypatch.setenv("CLEANERS_STALL_SECONDS", "0")
-    assert worker_limits() == WorkerLimits(None, None)
+    assert limits() == WorkerLimits(None, None)
     monkeypatch.setenv("CLEANERS_STALL_SECONDS", "a minute")
-    with pytest.raises(ValueError, match="CLEANERS_STALL_SECONDS"):
-        worker_limits()
+    with pytest.raises(ValueError, match="CLEANERS_STALL_SECONDS='a minute'"):
+        limits()
 
 
+@pytest.mark.slow
 def test_a_hanging_record_is_stopped_and_quarantined(hanging_inbox, monkeypatch):
     path, options = hanging_inbox
     monkeypatch.setenv("CLEANERS_STALL_SECONDS", "3")
@@ -130,12 +136,12 @@ def test_a_hanging_record_is_stopped_and_quarantined(hanging_inbox, monkeypatch)
     assert 6 <= took < 45, took
     assert zombies() <= unreaped, "a killed worker was not reaped"
 
-    Store(options.store_url).publish("run-1", batch)
+    store = Store(options.store_url.get_secret_value())
+    store.publish("run-1", batch)
     start = time.monotonic()
     again = process_batch(inbox.scan(path), options)
     assert again["unchanged"] == GOOD + 1 and not again["published"] and not again["quarantined"]
     assert time.monotonic() - start < 3, "the next run cleaned the hanging record again"
-    store = Store(options.store_url)
     assert store.count(articles) == GOOD and store.rows(quarantine)[0]["article_id"] == "hang"
 
 
@@ -164,12 +170,14 @@ def test_a_record_that_kills_its_worker_is_quarantined(hanging_inbox, monkeypatc
     assert len(killed) == 2 and all(state(pid) is None for pid in killed), "a killed worker was not reaped"
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_no_worker_behind(hanging_inbox):
     """The run's process is killed (SIGKILL, as a cancelled or OOM-killed flow run) while its worker
     hangs: the worker dies with it instead of backtracking on, an orphan, for hours."""
     path, options = hanging_inbox
-    code = ("from flows import inbox\nfrom flows.pipeline import Options, process_batch\n"
-            f"process_batch(inbox.scan({path!r}), Options(store_url={options.store_url!r}, rules_dir={options.rules_dir!r}))\n")
+    code = ("from flows import inbox\nfrom flows.options import RunOptions\nfrom flows.pipeline import process_batch\n"
+            f"process_batch(inbox.scan({path!r}), RunOptions(store_url={options.store_url.get_secret_value()!r}, "
+            f"rules_dir={options.rules_dir!r}))\n")
     run = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "CLEANERS_STALL_SECONDS": "600"})
     try:
         deadline = time.monotonic() + 60
@@ -190,7 +198,7 @@ def test_a_killed_run_leaves_no_worker_behind(hanging_inbox):
 def test_a_worker_killed_between_batches_costs_no_record_anything(tmp_path):
     """The process's worker is killed while idle (by an operator, the OOM killer): the next batch
     starts a new one, and none of its records is blamed."""
-    options = Options(store_url=f"sqlite:///{tmp_path / 'articles.db'}")
+    options = RunOptions(store_url=f"sqlite:///{tmp_path / 'articles.db'}")
     path = tmp_path / "good.jsonl"
     path.write_text(json.dumps({"id": "good", "source": "example.de", "text": article(1)}) + "\n", encoding="utf-8")
     assert len(process_batch(inbox.scan(str(path)), options)["published"]) == 1
@@ -203,6 +211,7 @@ def test_a_worker_killed_between_batches_costs_no_record_anything(tmp_path):
     assert workers(os.getpid()) and worker not in workers(os.getpid()) and state(worker) is None
 
 
+@pytest.mark.slow
 def test_a_hanging_record_on_a_dask_worker(hanging_inbox):
     """Dask's worker processes are daemonic (multiprocessing gives them no children): the cleaning
     worker is started all the same, and the hanging record stopped there too."""

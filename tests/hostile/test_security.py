@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from flows import inbox
-from flows.pipeline import Options, process_batch
+from flows.options import RunOptions
+from flows.pipeline import process_batch
 from flows.store import Store, articles, export_path, ledger, meta, runs
 
 INJECTIONS = [
@@ -45,11 +46,11 @@ def test_injection_looking_values_are_stored_verbatim(store_url, injection_inbox
     try:
         run_id = "run'); DROP TABLE runs; --"
         store.start_run(run_id, {"source": INJECTIONS[0]})
-        batch = process_batch(inbox.scan(injection_inbox, store_url), Options(store_url=store_url))
+        batch = process_batch(inbox.scan(injection_inbox, store_url), RunOptions(store_url=store_url))
         store.publish(run_id, batch)
         store.finish_run(run_id, {"note": INJECTIONS[1]})
         filtered = process_batch(inbox.scan(injection_inbox, store_url),
-                                 Options(store_url=store_url, article_ids=[INJECTIONS[0]], source=INJECTIONS[0], force=True))
+                                 RunOptions(store_url=store_url, article_ids=[INJECTIONS[0]], source=INJECTIONS[0], force=True))
         store.publish(run_id + "-2", filtered)
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", capture)
@@ -85,7 +86,7 @@ def test_table_inbox_names_are_identifiers_not_sql(store_url):
             conn.execute(table.insert(), [{"id": INJECTIONS[0], "text": TEXT}])
         locators = inbox.scan(f"table:{odd}", store_url)
         assert [loc.id for loc in locators] == [INJECTIONS[0]]
-        batch = process_batch(locators, Options(store_url=store_url))
+        batch = process_batch(locators, RunOptions(store_url=store_url))
         assert [a["id"] for a in batch["published"]] == [INJECTIONS[0]]
     finally:
         table.drop(store.engine)

@@ -9,9 +9,10 @@ import pytest
 
 from cleaners.source import registered_domain
 from flows import inbox
-from flows.pipeline import Options, process_batch
+from flows.options import RunOptions
+from flows.pipeline import process_batch
+from flows.settings import FlowSettings
 from flows.store import STORE_URL_ENV, Store, StoreUnavailable, safe_url, template_seen
-from flows.templates import THRESHOLD
 from schemas import CleanArticle, failures_by_id
 from schemas.models import MARKUP, content_hash
 
@@ -85,6 +86,8 @@ def test_a_store_that_cannot_be_written_is_unavailable_with_what_to_do(make, tmp
 
 # --- 3. Template memory counts one tenant's published articles only --------------------------------
 
+THRESHOLD = FlowSettings.read().template_min_articles  # as process_batch reads it
+
 # Shorter than a publishable text (MIN_BODY_CHARS): alone under a title, it is quarantined.
 SHARED = "Dieser Absatz steht wortgleich in Beiträgen, die nicht von derselben Redaktion stammen."
 TOPICS = ["die Brücke über den Fluss", "das neue Schwimmbad", "die Schule am Markt", "den Radweg zum Bahnhof",
@@ -106,7 +109,7 @@ def _too_short(n: int, url: str) -> dict:  # cleans fine, then fails validation:
 def _publish(store_url, tmp_path, run_id: str, records: list[dict]) -> dict:
     path = tmp_path / f"{run_id}.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url))
+    batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url))
     Store(store_url).publish(run_id, batch)
     return batch
 
