@@ -259,7 +259,7 @@ def pipeline_loop(inbox: Path, workdir: Path, batch_size: int) -> float:
     halve for the flow to beat the plain loop."""
     sys.path.insert(0, str(ROOT))
     from flows import inbox as inbox_module
-    from flows.pipeline import Options, process_batch
+    from flows.pipeline import RunOptions, process_batch
     from flows.store import Store
 
     store = workdir / "store-pipeline-loop.db"
@@ -268,7 +268,7 @@ def pipeline_loop(inbox: Path, workdir: Path, batch_size: int) -> float:
     start = time.perf_counter()
     locators = inbox_module.scan(str(inbox), url)
     for first in range(0, len(locators), batch_size):
-        Store(url).publish("pipeline-loop", process_batch(locators[first:first + batch_size], Options(store_url=url)))
+        Store(url).publish("pipeline-loop", process_batch(locators[first:first + batch_size], RunOptions(store_url=url)))
     seconds = time.perf_counter() - start
     for leftover in workdir.glob(f"{store.name}*"):
         leftover.unlink()

@@ -56,10 +56,6 @@ class RunOptions(BaseModel):
         return load_rules(self.rules_dir)
 
 
-# The name the batch pipeline's callers (tests, bench/perf.py) have always imported.
-Options = RunOptions
-
-
 def run_parameters(fn):
     """Give a flow function `fn(**parameters)` the fields of RunOptions as its parameters: keyword
     parameters with the fields' types, constraints and defaults, and their descriptions in the

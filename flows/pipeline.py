@@ -18,13 +18,13 @@ from schemas.models import MARKUP, content_hash
 
 from . import inbox
 from .checks import id_problem, storable, storable_id, type_problem, unstorable_field, with_id_problem
-from .options import Options, RunOptions
+from .options import RunOptions
 from .settings import FlowSettings
 from .store import Store, resolve_url
 from .templates import apply_template_memory
 from .watchdog import clean_records, worker_limits
 
-__all__ = ["BLOCKING_WARNINGS", "Batch", "Options", "process_batch"]  # Options: what its callers have imported
+__all__ = ["BLOCKING_WARNINGS", "Batch", "RunOptions", "process_batch"]
 
 # Warnings that stop an article from being published: the guard against gutted articles.
 BLOCKING_WARNINGS = ("empty", "over_pruned")

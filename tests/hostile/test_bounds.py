@@ -221,7 +221,7 @@ def test_a_repeated_paragraph_the_extractor_drops_is_recorded():
 
 def test_never_publish_sees_through_lookalike_letters(store_url, tmp_path):
     from flows import inbox
-    from flows.options import Options
+    from flows.options import RunOptions
     from flows.pipeline import process_batch
 
     folder = tmp_path / "rules"
@@ -230,6 +230,6 @@ def test_never_publish_sees_through_lookalike_letters(store_url, tmp_path):
     text = f"{PROSE} Die Redaktion schreibt dazu: Jetzt \u0430bonnieren und lesen, sagt sie. {PROSE_2}"
     box = tmp_path / "inbox.jsonl"
     box.write_text(__import__("json").dumps({"id": "a", "text": f"{PROSE_2}\n\n{text}"}) + "\n", encoding="utf-8")
-    batch = process_batch(inbox.scan(str(box)), Options(store_url=store_url, rules_dir=str(folder)))
+    batch = process_batch(inbox.scan(str(box)), RunOptions(store_url=store_url, rules_dir=str(folder)))
     assert not batch["published"]
     assert "no_never_publish_marker" in batch["quarantined"][0]["details"]

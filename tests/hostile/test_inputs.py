@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows import inbox
-from flows.pipeline import Options, process_batch
+from flows.pipeline import RunOptions, process_batch
 from flows.store import Store, articles
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_links_out_of_the_inbox_and_special_files_are_refused_unread(linked_inbo
 
 def test_nothing_from_outside_reaches_the_batch(store_url, linked_inbox):
     with deadline(60):
-        batch = process_batch(inbox.scan(str(linked_inbox)), Options(store_url=store_url))
+        batch = process_batch(inbox.scan(str(linked_inbox)), RunOptions(store_url=store_url))
     leaked = json.dumps(batch, default=str)
     assert SECRET not in leaked and "PATH=" not in leaked  # the secret file, the flow's environment
     assert {q["article_id"]: q["reason"].split(":")[0] for q in batch["quarantined"]} == dict.fromkeys(
@@ -252,7 +252,7 @@ def test_parquet_dates_are_published(store_url, tmp_path, kind):
     value = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc) if pa.types.is_timestamp(kind) else dt.date(2024, 5, 1)
     path = tmp_path / "inbox.parquet"
     pq.write_table(pa.table({"id": ["dated"], "text": [TEXT], "fetched_at": pa.array([value], type=kind)}), path)
-    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url))
+    batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url))
     assert [a["id"] for a in batch["published"]] == ["dated"], batch["quarantined"]
     Store(store_url).publish("run-dates", batch)
     [row] = Store(store_url).rows(articles)
@@ -269,7 +269,7 @@ def test_nfc_and_nfd_forms_of_an_id_are_one_id(store_url, tmp_path, same_content
     path = tmp_path / "inbox.jsonl"
     path.write_text(json.dumps({"id": nfc, "text": TEXT}) + "\n" + json.dumps({"id": nfd, "text": second}) + "\n",
                     encoding="utf-8")
-    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url))
+    batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url))
     assert [(e["article_id"], e["outcome"]) for e in batch["ledger"]] == [(nfc, outcome) for outcome in outcomes]
     assert all(q["reason"].startswith("duplicate_id: 2 inputs") for q in batch["quarantined"])
 
@@ -306,7 +306,7 @@ def test_missing_file_message_is_plain(tmp_path):
 
 
 def test_an_article_id_filter_typed_in_nfd_finds_the_nfc_id():
-    from flows.options import Options
+    from flows.options import RunOptions
 
     nfd = unicodedata.normalize("NFD", "Café")
-    assert Options(article_ids=[nfd]).article_ids == [unicodedata.normalize("NFC", "Café")]
+    assert RunOptions(article_ids=[nfd]).article_ids == [unicodedata.normalize("NFC", "Café")]

@@ -131,7 +131,7 @@ def test_a_rule_id_too_long_for_the_store_does_not_break_the_batch(store_url, tm
     import json
 
     from flows import inbox
-    from flows.pipeline import Options, process_batch
+    from flows.pipeline import RunOptions, process_batch
     from flows.store import Store, articles, quarantine
 
     long_id = "promo." + "x" * 130
@@ -141,7 +141,7 @@ def test_a_rule_id_too_long_for_the_store_does_not_break_the_batch(store_url, tm
             "Geld bereitzustellen. Der Bürgermeister bat die Anwohner um Geduld mit den Umleitungen.")
     path.write_text(json.dumps({"id": "hit", "text": f"Titel\n\n{body}\n\nHausmitteilung: bitte spenden"}) + "\n"
                     + json.dumps({"id": "miss", "text": f"Titel\n\n{body}"}) + "\n", encoding="utf-8")
-    batch = process_batch(inbox.scan(str(path)), Options(store_url=store_url, rules_dir=str(rules)))
+    batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url, rules_dir=str(rules)))
     Store(store_url).publish("run", batch)
     assert [a["id"] for a in Store(store_url).rows(articles)] == ["miss"]
     assert "rule id longer than 120" in Store(store_url).rows(quarantine, article_id="hit")[0]["reason"]
