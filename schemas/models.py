@@ -17,7 +17,7 @@ from pandera.typing import Series
 from cleaners import CATEGORIES
 from cleaners.rules.match import skeleton
 from cleaners.text.language import SUPPORTED
-from cleaners.text.normalize import FTFY_CONFIG as _FTFY  # stable: what the library's own repair leaves alone
+from cleaners.text.normalize import FTFY_CONFIG  # stable: what the library's own repair leaves alone
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300
@@ -114,7 +114,7 @@ class CleanArticle(pa.DataFrameModel):
 
     @pa.check("text", name="stable_under_ftfy_and_nfc")
     def stable_text(cls, text: Series[str]) -> Series[bool]:
-        return text.map(_is_stable)
+        return text.map(is_stable)
 
     @pa.check("title", name="title_is_one_line")
     def title_one_line(cls, title: Series[str]) -> Series[bool]:
@@ -163,7 +163,7 @@ class QuarantineEntry(pa.DataFrameModel):
 
 
 # What ftfy acts on, taken from ftfy's own tables (its fixers are plain replacements of these
-# characters; html unescaping, width folding and quote uncurling are off in _FTFY): C1 controls,
+# characters; html unescaping, width folding and quote uncurling are off in FTFY_CONFIG): C1 controls,
 # ligatures, line breaks, surrogates, terminal escapes, control characters. A line holding none of
 # them that ftfy's mojibake test passes (badness.is_bad, the one condition of its encoding repair)
 # and that is in NFC comes out of every step unchanged; any other line is given to ftfy itself.
@@ -172,18 +172,18 @@ _FTFY_TOUCHES = re.compile("|".join([
     "[" + re.escape("".join(map(chr, [*chardata.LIGATURES, *chardata.CONTROL_CHARS]))) + "\r\u2028\u2029\x85\x1b]"]))
 
 
-def _is_stable(text: str) -> bool:
+def is_stable(text: str) -> bool:
     # ftfy fixes a text line by line, and a line of printable ASCII is one it never changes (no
     # encoding to repair, no control or odd character): only the other lines need ftfy's time,
     # and of those only the ones its own tables and mojibake test say it might touch (about 37 %
     # less time on real non-ASCII lines: the mojibake test is most of ftfy's cost).
     if unicodedata.normalize("NFC", text) != text:
         return False
-    return all(line.isascii() and line.isprintable() or _untouched_by_ftfy(line) or ftfy.fix_text(line, _FTFY) == line
+    return all(line.isascii() and line.isprintable() or untouched_by_ftfy(line) or ftfy.fix_text(line, FTFY_CONFIG) == line
                for line in text.split("\n"))
 
 
-def _untouched_by_ftfy(line: str) -> bool:
+def untouched_by_ftfy(line: str) -> bool:
     return (_FTFY_TOUCHES.search(line) is None and not ftfy_badness.is_bad(line)
             and unicodedata.is_normalized("NFC", line))
 

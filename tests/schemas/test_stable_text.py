@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.models import _FTFY, _is_stable, _untouched_by_ftfy
+from cleaners.text.normalize import FTFY_CONFIG
+from schemas.models import is_stable, untouched_by_ftfy
 
 # One line per thing ftfy repairs (each must be found unstable), and lines it leaves alone.
 CHANGED_BY_FTFY = {
@@ -35,15 +36,15 @@ LEFT_ALONE = {
 
 @pytest.mark.parametrize("line", CHANGED_BY_FTFY.values(), ids=CHANGED_BY_FTFY.keys())
 def test_lines_ftfy_repairs_are_unstable(line):
-    assert ftfy.fix_text(line, _FTFY) != line or "\u0301" in line  # the NFC case is caught before ftfy
-    assert not _untouched_by_ftfy(line)
-    assert not _is_stable(f"Headline\n{line}\nA last line.")
+    assert ftfy.fix_text(line, FTFY_CONFIG) != line or "\u0301" in line  # the NFC case is caught before ftfy
+    assert not untouched_by_ftfy(line)
+    assert not is_stable(f"Headline\n{line}\nA last line.")
 
 
 @pytest.mark.parametrize("line", LEFT_ALONE.values(), ids=LEFT_ALONE.keys())
 def test_lines_ftfy_leaves_alone_are_stable(line):
-    assert ftfy.fix_text(line, _FTFY) == line
-    assert _is_stable(f"Headline\n{line}\nA last line.")
+    assert ftfy.fix_text(line, FTFY_CONFIG) == line
+    assert is_stable(f"Headline\n{line}\nA last line.")
 
 
 # Characters from everything ftfy looks at: Latin-1 and Windows-1252 (mojibake), C1 and C0 controls,
@@ -58,5 +59,5 @@ _ALPHABET = st.sampled_from(
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(_ALPHABET, min_size=1, max_size=14).map("".join))
 def test_the_fast_path_accepts_only_lines_ftfy_leaves_unchanged(line):
-    if _untouched_by_ftfy(line):
-        assert ftfy.fix_text(line, _FTFY) == line
+    if untouched_by_ftfy(line):
+        assert ftfy.fix_text(line, FTFY_CONFIG) == line
