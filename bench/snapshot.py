@@ -32,8 +32,9 @@ def _outcome(call) -> dict:
         return {"error": exc.code}
     data = result.to_dict()
     data.pop("kept_positions", None)
-    if not data.get("timed_out"):  # a field added later: only a timeout is a difference
-        data.pop("timed_out", None)
+    for later in ("timed_out", "held_back"):  # fields added later: only a value is a difference
+        if not data.get(later):
+            data.pop(later, None)
     return data
 
 

@@ -29,6 +29,10 @@ RulesArg = str | Path | list | tuple | RuleSet | None
 
 # Guard thresholds: flag an article when cleaning leaves less than this share of its words.
 OVER_PRUNED_SHARE = 0.4
+# Never worse than the extractor: a rule (or detector) whose removals would take more than this share
+# of an article's words, and at least MIN_HELD_WORDS, is held back (named in `held_back`).
+MAX_RULE_SHARE = 0.5
+MIN_HELD_WORDS = 100
 _CLOSED = tuple(".!?…\"”“»'’):")
 
 
@@ -94,7 +98,8 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
         guards.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
         result = _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
-                               language=page.language, source=source, url=url, removals=page.pruned)
+                               language=page.language, source=source, url=url, removals=page.pruned,
+                               page_held_back=page.held_back)
     return _with_timeouts(result, timed_out)
 
 
@@ -119,9 +124,16 @@ def _catalogue(ruleset: RuleSet) -> dict[str, detect.Entry]:
 
 
 def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title, metadata: Metadata,
-                  language, source, url, removals: list[Removal]) -> CleanResult:
-    verdicts = detect.Verdicts(blocks)
-    detect.run("article", blocks, verdicts, detect.Context(article_rules, source))
+                  language, source, url, removals: list[Removal], page_held_back=()) -> CleanResult:
+    context = detect.Context(article_rules, source)
+    held: frozenset[str] = frozenset()
+    while True:  # a rule that would take the bulk of the article is held back, and the article judged again
+        verdicts = detect.Verdicts(blocks, held_back=held)
+        detect.run("article", blocks, verdicts, context)
+        greedy = verdicts.greedy_rules(MAX_RULE_SHARE, MIN_HELD_WORDS) - held
+        if not greedy:
+            break
+        held |= greedy
     kept_positions, kept = [], []
     for index in verdicts.kept():
         block, text = blocks[index], verdicts.kept_text(index)
@@ -130,10 +142,12 @@ def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title
             kept.append(block if text is block.text else Block(text, block.kind))  # unchanged: words counted
     all_removals = removals + verdicts.removals()
     metadata = metadata_from_removals(all_removals, _catalogue(ruleset), metadata, article_rules)
+    held_back = sorted(set(page_held_back) | held)
+    warnings = _warnings(blocks, kept) + (["held_back"] if held_back else [])
     return CleanResult(
         text=render(kept), title=title, language=language, metadata=metadata,
-        removals=all_removals, warnings=_warnings(blocks, kept), source=source, url=url,
-        kept_positions=kept_positions, blocks=blocks,
+        removals=all_removals, warnings=warnings, source=source, url=url,
+        kept_positions=kept_positions, blocks=blocks, held_back=held_back,
     )
 
 

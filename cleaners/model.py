@@ -71,6 +71,7 @@ class CleanResult:
     kept_positions: list[int] = field(default_factory=list)  # block index of each published block
     blocks: list[Block] = field(default_factory=list, repr=False)  # the blocks judged; positions index these
     timed_out: list[str] = field(default_factory=list)  # rules whose pattern ran out of time (matched nothing)
+    held_back: list[str] = field(default_factory=list)  # rules that would have taken the bulk of the article: not applied
 
     def to_dict(self) -> dict:
         """Plain JSON-ready data (the judged blocks are left out: the text and removals say it all)."""

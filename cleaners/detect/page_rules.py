@@ -6,7 +6,6 @@ from __future__ import annotations
 from lxml import etree
 
 from .. import guards
-from ..html.prune import MAX_PRUNE_SHARE, paragraph_chars
 from ..text.normalize import normalize_inline
 from .base import Detector, Entry
 
@@ -29,17 +28,11 @@ class SelectorRules(_PackRules):
         selectors = context.rules.selectors
         if selectors is None:
             return
-        tree = verdicts.tree
-        matches = selectors.matches(tree)
-        if not matches:
-            return
-        total = paragraph_chars(tree) or 1
-        for rule, element in matches:
+        for rule, element in selectors.matches(verdicts.tree):
             if element.getparent() is None or element.tag in ("html", "body") or not verdicts.attached(element):
                 continue
-            if paragraph_chars(element) >= MAX_PRUNE_SHARE * total:
-                continue
-            verdicts.prune(element, rule.category, rule.id, rule.why)
+            # A class name is a weak sign: one rule's elements together may not hold the article.
+            verdicts.prune(element, rule.category, rule.id, rule.why, together=True)
 
 
 # Block-level elements judged here. Page furniture (navigation, the site's header and footer) is
@@ -72,4 +65,4 @@ class PageTextRules(_PackRules):
             for (element, _), text, found in zip(batch, texts, hits):
                 if found and verdicts.attached(element):
                     rule = found[0][0]  # the first in file order names the removal
-                    verdicts.prune(element, rule.category, rule.id, rule.why, text=normalize_inline(text))
+                    verdicts.prune(element, rule.category, rule.id, rule.why, text=normalize_inline(text), together=True)

@@ -23,8 +23,9 @@ class Verdicts:
     """Removals per block index. Every detector goes through `remove_block` / `remove_sentences`,
     so nothing leaves an article without a category, a rule id and the removed text."""
 
-    def __init__(self, blocks: list[Block]):
+    def __init__(self, blocks: list[Block], held_back: frozenset[str] = frozenset()):
         self.blocks = blocks
+        self.held_back = held_back  # rules that may not remove anything from this article
         self.removed: dict[int, Removal] = {}
         self.cut_sentences: dict[int, list[tuple[int, int, Removal]]] = {}
 
@@ -35,13 +36,15 @@ class Verdicts:
         return [i for i in range(len(self.blocks)) if i not in self.removed]
 
     def remove_block(self, index: int, category: str, rule_id: str, why: str) -> None:
-        if index in self.removed:
+        if index in self.removed or rule_id in self.held_back:
             return
         self.cut_sentences.pop(index, None)
         self.removed[index] = Removal(category, rule_id, self.blocks[index].text, "block", index, why)
 
     def remove_sentences(self, index: int, spans: list[tuple[int, int]], category: str, rule_id: str, why: str) -> None:
         """Cut the sentences that overlap the given character spans; the whole block if none is left."""
+        if rule_id in self.held_back:
+            return
         text = self.blocks[index].text
         sentences = sentence_spans(text)
         cut = self.cut_sentences.setdefault(index, [])
@@ -70,3 +73,12 @@ class Verdicts:
         for cuts in self.cut_sentences.values():
             found.extend(r for _, _, r in cuts)
         return sorted(found, key=lambda r: (r.position, r.scope == "sentence"))
+
+    def greedy_rules(self, share: float, least_words: int) -> set[str]:
+        """The rules whose removals take more than `share` of the article's words (and at least
+        `least_words`): no single rule may take the bulk of an article."""
+        total = sum(block.words for block in self.blocks) or 1
+        taken: dict[str, int] = {}
+        for removal in self.removals():
+            taken[removal.rule_id] = taken.get(removal.rule_id, 0) + len(removal.text.split())
+        return {rule_id for rule_id, words in taken.items() if words > share * total and words >= least_words}

@@ -29,12 +29,39 @@ class Page:
     repeated: dict[str, tuple[int, int]] = field(default_factory=dict)  # see detect/repeated_paragraph.py
     blocks: list[Block] = field(default_factory=list)
     pruned: list[Removal] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)  # page rules not applied: they would take the article
 
 
 def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source: str | None,
                  language: str | None) -> Page:
     if not html.strip():
         raise CleaningError("empty_input", "empty input: no HTML to clean")
+    tree = _prepared(html)
+    # The page's lang attribute is a hint (often a CMS default): what its paragraphs say comes first.
+    hint = language or page_language(tree)
+    page = Page(tree, choose_language(hint, paragraph_sample(tree)))
+    context = detect.Context(ruleset.for_article(page.language, source), source, page)
+    verdicts = PageVerdicts(tree)
+    detect.run("page", [], verdicts, context)
+    page.held_back = sorted(verdicts.held_back)
+    pruned = {removal.rule_id for removal in verdicts.removals}
+    page.blocks = _extracted(page, url, verdicts, context)
+    if not page.blocks and pruned:
+        # Nothing left after the page detectors: never worse than the extractor. The page is read
+        # again and extracted as it is; the page detectors' rules are held back.
+        page.held_back = sorted(verdicts.held_back | pruned)
+        page.tree = _prepared(html)
+        verdicts = PageVerdicts(page.tree)
+        page.blocks = _extracted(page, url, verdicts, context)
+    if not page.blocks:
+        raise CleaningError("no_article", "no article text found in the page")
+    page.pruned = verdicts.removals
+    page.language = choose_language(page.language, " ".join(b.text for b in page.blocks[:40]))
+    return page
+
+
+def _prepared(html: str | bytes):
+    """The parsed page, checked, with what no reader sees or what breaks the extractor taken care of."""
     tree = parse_page(html)
     if tree is None:
         raise CleaningError("not_html", "the input could not be parsed as HTML")
@@ -43,23 +70,18 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
     # <template> content is never shown (and trafilatura would extract it): it is not page text
     etree.strip_elements(tree, "template", with_tail=False)
     flatten_deep_lists(tree)
-    # The page's lang attribute is a hint (often a CMS default): what its paragraphs say comes first.
-    hint = language or page_language(tree)
-    page = Page(tree, choose_language(hint, paragraph_sample(tree)))
-    context = detect.Context(ruleset.for_article(page.language, source), source, page)
-    verdicts = PageVerdicts(tree)
-    detect.run("page", [], verdicts, context)
-    page.title, page.metadata = page_metadata(tree)  # before extraction: trafilatura changes the tree
-    page.repeated = survey(tree)
-    document = extract_article(tree, url)
+    return tree
+
+
+def _extracted(page: Page, url: str | None, verdicts: PageVerdicts, context) -> list[Block]:
+    """The page's facts read before extraction (trafilatura changes the tree), the extracted
+    blocks, and what the detectors of the extracted stage leave of them."""
+    page.title, page.metadata = page_metadata(page.tree)
+    page.repeated = survey(page.tree)
+    document = extract_article(page.tree, url)
     if document is None or document.body is None:
-        raise CleaningError("no_article", "no article text found in the page")
+        return []
     blocks = blocks_from_body(document.body)
     guards.check_blocks(blocks)
     detect.run("extracted", blocks, verdicts, context)
-    page.blocks = [block for index, block in enumerate(blocks) if index not in verdicts.left_out]
-    page.pruned = verdicts.removals
-    if not page.blocks:
-        raise CleaningError("no_article", "no article text found in the page")
-    page.language = choose_language(page.language, " ".join(b.text for b in page.blocks[:40]))
-    return page
+    return [block for index, block in enumerate(blocks) if index not in verdicts.left_out]

@@ -22,9 +22,21 @@ class PageVerdicts:
         self.tree = tree
         self.removals: list[Removal] = []
         self.left_out: set[int] = set()
+        self.held_back: set[str] = set()  # rules that would have taken the article's paragraphs
+        self._page_chars = paragraph_chars(tree) or 1
+        self._taken: dict[str, int] = {}  # paragraph characters each rule has pruned so far
 
-    def prune(self, element, category: str, rule_id: str, why: str, text: str | None = None) -> None:
-        """Drop the element from the page; its visible text (or `text`) goes into the record."""
+    def prune(self, element, category: str, rule_id: str, why: str, text: str | None = None,
+              together: bool = False) -> None:
+        """Drop the element from the page; its visible text (or `text`) goes into the record. Held
+        back instead when it holds MAX_PRUNE_SHARE of the page's paragraph text (with `together`:
+        when the rule's prunings would then hold it): that is the article, whatever its markup says."""
+        chars = paragraph_chars(element)
+        before = self._taken.get(rule_id, 0) if together else 0
+        if chars and before + chars >= MAX_PRUNE_SHARE * self._page_chars:
+            self.held_back.add(rule_id)
+            return
+        self._taken[rule_id] = self._taken.get(rule_id, 0) + chars
         text = visible_text(element) if text is None else text
         if text:
             self.removals.append(Removal(category, rule_id, text, "element", -1, why))

@@ -33,6 +33,8 @@ def render_explain(name: str | None, result, *, colour: bool = False, width: int
     summary = ", ".join(f"{c} {n}" for c, n in counts.most_common()) or "nothing"
     warnings = ", ".join(f"{w} ({WARNINGS.get(w, w)})" for w in result.warnings) or "none"
     out.append(style.dim(fill(f"{len(result.removals)} removal(s): {summary} · warnings: {warnings}")))
+    if result.held_back:
+        out.append(style.dim(fill(f"held back (would have taken the bulk of the article): {', '.join(result.held_back)}")))
     shape = layout(result)
     if shape.pruned:
         out.append("")
@@ -118,6 +120,8 @@ def _styled(words: list[tuple[str, object]], style: _Styler, bold: bool) -> str:
 
 def removals_list(result) -> str:
     lines = ["", f"--- {len(result.removals)} removal(s); warnings: {', '.join(result.warnings) or 'none'}"]
+    if result.held_back:
+        lines.append(f"--- held back: {', '.join(result.held_back)}")
     for removal in result.removals:
         where = "sentence" if removal.scope == "sentence" else ("page element" if removal.scope == "element" else "block")
         lines.append(f"[{removal.category}] {removal.rule_id} ({where})")

@@ -25,6 +25,7 @@ WARNINGS = {
     "over_pruned": "less than 40 % of the words were left",
     "empty": "nothing was left",
     "rule_timeout": "a rule's pattern ran out of time on this article and matched nothing (see timed_out)",
+    "held_back": "a rule would have taken the bulk of the article and was not applied (see held_back)",
 }
 
 
@@ -236,6 +237,8 @@ def _article(n: int, name: str, result: CleanResult) -> str:
     if result.warnings:
         out.append("<div>" + "".join(f'<span class="warn" title="{escape(WARNINGS.get(w, w))}">{escape(w)}</span>'
                                       for w in result.warnings) + "</div>")
+    if result.held_back:
+        out.append(f'<div class="name">held back: {escape(", ".join(result.held_back))}</div>')
     by_category = Counter(r.category for r in result.removals)
     kept_words = len(result.text.split())
     summary = ", ".join(f"{c} {k}" for c, k in by_category.most_common()) or "nothing removed"
