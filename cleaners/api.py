@@ -9,6 +9,7 @@ was removed; the result's warnings say when cleaning took most of an article.
 """
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -61,8 +62,8 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: settings.Lim
     article_rules = ruleset.for_article(language, source)
     title = None
     first = blocks[0]
-    if (len(blocks) > 1 and first.kind == "heading" and not is_dateline(first.text)
-            and not article_rules.matching(first.text)):
+    if (len(blocks) > 1 and first.kind == "heading" and looks_like_title(first.text)
+            and not is_dateline(first.text) and not article_rules.matching(first.text)):
         title, blocks = first.text, blocks[1:]
     return _clean_blocks(blocks, ruleset, article_rules, title=title, metadata=Metadata(),
                          language=language, source=source, url=url, removals=[])
@@ -101,6 +102,20 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
                                language=page.language, source=source, url=url, removals=page.pruned,
                                page_held_back=page.held_back)
     return _with_timeouts(result, timed_out)
+
+
+# A headline has a few words, is not shouted (a label or dateline in capitals) and is one phrase,
+# not sentences run together (a first paragraph without its full stop).
+MIN_TITLE_WORDS = 2
+_SENTENCES_INSIDE = re.compile(r"[.!?。！？]\s+\S")
+
+
+def looks_like_title(text: str) -> bool:
+    """Could this first line of a text be its headline (rather than a kicker, a dateline, a byline
+    or the first sentence)?"""
+    letters = [ch for ch in text if ch.isalpha()]
+    shouted = len(letters) >= 4 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
+    return len(text.split()) >= MIN_TITLE_WORDS and not shouted and not _SENTENCES_INSIDE.search(text)
 
 
 def _with_timeouts(result: CleanResult, timed_out: list[str]) -> CleanResult:

@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Print each article with what was removed struck through in place, "
                                               "labelled [category rule-id]. Colours only on a terminal and without NO_COLOR.")
     explain.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the output (default auto)")
+    explain.add_argument("--furniture", action="store_true",
+                         help="show each record of page furniture the extractor left out (default: one summary line)")
     explain.add_argument("--width", type=_width, help="wrap lines at this width, 0 for no wrapping "
                                                    "(default: the terminal's width up to 100; no wrapping when piped)")
     explain.set_defaults(run=_cmd_explain)
@@ -299,7 +301,8 @@ def _cmd_explain(args) -> int:
         if not first:
             print()
         first = False
-        print(render_explain(name if len(args.files) > 1 else None, result, colour=colour, width=width), flush=True)
+        print(render_explain(name if len(args.files) > 1 else None, result, colour=colour, width=width,
+                             furniture=args.furniture), flush=True)
     return EXIT_FAILED if args.failures else EXIT_OK
 
 

@@ -15,6 +15,7 @@ CATEGORIES = (
     "widget",
     "references",
     "template",
+    "furniture",  # page furniture outside the article that the extractor left out (HTML only)
 )
 
 # A block of this many words reads as article prose, not as a label, button or leftover line.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .author_box import NameThenBio
 from .base import STAGES, Context, Detector, Entry
 from .junk_cluster import JunkCluster
+from .left_out import LeftOut
 from .link_list import LinkList
 from .page_rules import PageTextRules, SelectorRules
 from .repeated_paragraph import RepeatedParagraph
@@ -20,7 +21,7 @@ REGISTRY: tuple[Detector, ...] = (
     # the parsed page, before extraction
     SelectorRules(), LinkList(), PageTextRules(),
     # the extracted blocks, before they are judged
-    RepeatedParagraph(), TitleRepeat(),
+    RepeatedParagraph(), TitleRepeat(), LeftOut(),
     # the article's blocks
     RuleEngine(), TopLabels(), NameThenBio(), JunkCluster(),
 )

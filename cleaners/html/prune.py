@@ -21,6 +21,7 @@ class PageVerdicts:
     def __init__(self, tree):
         self.tree = tree
         self.removals: list[Removal] = []
+        self.recorded: list[Removal] = []  # records of text that is still on the page
         self.left_out: set[int] = set()
         self.held_back: set[str] = set()  # rules that would have taken the article's paragraphs
         self._page_chars = paragraph_chars(tree) or 1
@@ -44,12 +45,14 @@ class PageVerdicts:
 
     def record(self, category: str, rule_id: str, why: str, text: str) -> None:
         """Text the extractor already left out, recorded so that no word leaves without a trace."""
-        self.removals.append(Removal(category, rule_id, text, "element", -1, why))
+        removal = Removal(category, rule_id, text, "element", -1, why)
+        self.removals.append(removal)
+        self.recorded.append(removal)
 
     def leave_out(self, blocks, index: int, category: str, rule_id: str, why: str) -> None:
         """An extracted block that is not article text (it leaves before the blocks are judged)."""
         self.left_out.add(index)
-        self.record(category, rule_id, why, blocks[index].text)
+        self.removals.append(Removal(category, rule_id, blocks[index].text, "element", -1, why))
 
     def attached(self, element) -> bool:
         """False when an ancestor was already pruned by an earlier rule."""

@@ -9,13 +9,14 @@ from .report import WARNINGS, layout
 
 # ANSI colours per category (basic 16 colours, so every terminal shows them).
 _ANSI = {"ad": "31", "promo": "33", "newsletter": "35", "disclaimer": "93", "related": "34", "author_bio": "36",
-         "metadata": "90", "widget": "95", "references": "32", "template": "94"}
+         "metadata": "90", "widget": "95", "references": "32", "template": "94", "furniture": "37"}
 
 
 
-def render_explain(name: str | None, result, *, colour: bool = False, width: int = 0) -> str:
+def render_explain(name: str | None, result, *, colour: bool = False, width: int = 0, furniture: bool = False) -> str:
     """The article as text: kept blocks as they are, removed text struck (with colour) or between
-    [- and -] (without), each followed by its [category rule-id] label."""
+    [- and -] (without), each followed by its [category rule-id] label. Page furniture the extractor
+    left out is one summary line, unless `furniture`."""
     style = _Styler(colour)
 
     def fill(text: str) -> str:
@@ -36,10 +37,18 @@ def render_explain(name: str | None, result, *, colour: bool = False, width: int
     if result.held_back:
         out.append(style.dim(fill(f"held back (would have taken the bulk of the article): {', '.join(result.held_back)}")))
     shape = layout(result)
-    if shape.pruned:
+    pruned = [r for r in shape.pruned if furniture or r.category != "furniture"]
+    folded = [r for r in shape.pruned if r not in pruned]
+    if folded:
+        words = sum(len(r.text.split()) for r in folded)
+        regions = Counter(r.rule_id.split(".", 1)[1] for r in folded)
+        out.append(style.dim(fill(f"page furniture the extractor left out: {words} words in {len(folded)} record(s) ("
+                                  + ", ".join(f"{region} {n}" for region, n in regions.most_common())
+                                  + "); --furniture shows them")))
+    if pruned:
         out.append("")
-        out.append(style.bold(f"Removed from the page before extraction ({len(shape.pruned)}):"))
-        for removal in shape.pruned:
+        out.append(style.bold(f"Removed from the page before extraction ({len(pruned)}):"))
+        for removal in pruned:
             text = removal.text if len(removal.text) <= 300 else removal.text[:300].rstrip() + " …"
             out.append(_wrap([(text, removal)], style, width, indent="  "))
     for line in shape.lines:

@@ -139,6 +139,7 @@ COLOURS = {
     "widget": ("#ad1457", "#fce4ec"),
     "references": ("#2e7d32", "#e8f5e9"),
     "template": ("#4e342e", "#efebe9"),
+    "furniture": ("#616161", "#f5f5f5"),
 }
 
 _CSS = """
@@ -175,7 +176,7 @@ div.removed { border-left: 4px solid var(--c); padding-left: .6rem; margin: .55r
 .badge { display: inline-block; font-size: .72rem; text-transform: uppercase; letter-spacing: .03em; color: #fff;
          background: var(--c); border-radius: 3px; padding: 0 .35rem; margin-right: .4rem; vertical-align: .1em; }
 .pruned { background: #f6f6f6; border-radius: 6px; padding: .4rem 1rem; margin: .6rem 0 1rem; font-size: .92rem; }
-.pruned h3 { font-size: .95rem; margin: .3rem 0; color: #444; }
+.pruned h3, .furniture summary { font-size: .95rem; margin: .3rem 0; color: #444; }
 .pruned ul { list-style: none; padding: 0; margin: 0; }
 .pruned li { margin: .35rem 0; }
 .more { color: #777; font-style: italic; }
@@ -244,10 +245,18 @@ def _article(n: int, name: str, result: CleanResult) -> str:
     summary = ", ".join(f"{c} {k}" for c, k in by_category.most_common()) or "nothing removed"
     out.append(f'<p class="sum">{len(result.removals)} removal(s): {escape(summary)} · '
                f"{kept_words} words kept, {result.removed_words} removed</p>")
-    if shape.pruned:
-        out.append(f'<section class="pruned"><h3>Removed from the page before extraction ({len(shape.pruned)})</h3><ul>')
-        out.extend(f"<li>{_badge(r)}{_struck(r, _shorten(r.text))}</li>" for r in shape.pruned)
+    pruned = [r for r in shape.pruned if r.category != "furniture"]
+    furniture = [r for r in shape.pruned if r.category == "furniture"]
+    if pruned:
+        out.append(f'<section class="pruned"><h3>Removed from the page before extraction ({len(pruned)})</h3><ul>')
+        out.extend(f"<li>{_badge(r)}{_struck(r, _shorten(r.text))}</li>" for r in pruned)
         out.append("</ul></section>")
+    if furniture:  # folded: what the extractor left out of the page (navigation, footer, comments, ...)
+        words = sum(len(r.text.split()) for r in furniture)
+        out.append(f'<details class="pruned furniture"><summary>Page furniture the extractor left out: {words} words in '
+                   f'{len(furniture)} record(s)</summary><ul>')
+        out.extend(f"<li>{_badge(r)}{_struck(r, _shorten(r.text))}</li>" for r in furniture)
+        out.append("</ul></details>")
     out.append('<div class="body">')
     out.extend(_line(line) for line in shape.lines)
     out.append("</div></article>")

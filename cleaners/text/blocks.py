@@ -7,9 +7,10 @@ from ..model import Block
 
 # A line that is nothing but a list marker: the item follows on the next line.
 _LONE_MARKER = re.compile(r"^[-–•*·▪►]$")
-_BULLET = re.compile(r"^[-–•*·▪►]\s+(?=\S)")
-_TERMINAL = tuple(".!?…:;,\"”“»«'’)]")
-_SENTENCE_END = tuple(".!?…:\"”»")
+# (Not the en or em dash: a line that starts with one is dialogue, as German and French print it.)
+_BULLET = re.compile(r"^[-•*·▪►]\s+(?=\S)")
+_TERMINAL = tuple(".!?…:;,\"”“»«'’)]。！？」』")
+_SENTENCE_END = tuple(".!?…:\"”»。！？」』")
 _HYPHEN_BREAK = re.compile(r"\w-$")
 
 

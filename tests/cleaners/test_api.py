@@ -31,7 +31,7 @@ def test_to_dict_is_plain_json():
 
 
 def test_normalises_mojibake_and_spaces():
-    broken = "Titel\n\nDie BÃ¼rger\u00a0haben  entschieden, dass\u200b die StraÃŸe gesperrt wird und bleibt, sagte der Sprecher."
+    broken = "Straße bleibt gesperrt\n\nDie BÃ¼rger\u00a0haben  entschieden, dass\u200b die StraÃŸe gesperrt wird und bleibt, sagte der Sprecher."
     assert clean_text(broken).text == "Die Bürger haben entschieden, dass die Straße gesperrt wird und bleibt, sagte der Sprecher."
 
 
@@ -155,3 +155,28 @@ def test_a_page_waiting_for_another_threads_page_keeps_its_whole_time_budget(mon
         assert waiting.is_alive() and not outcome  # it waits: pages are not worked on at once
     waiting.join(30)
     assert "error" not in outcome and "bridge repairs" in outcome["text"]
+
+
+@pytest.mark.parametrize("first,is_title", [
+    pytest.param("Brücke wird bis zum Sommer saniert", True, id="headline"),
+    pytest.param("Ukraine-Krieg: Selenskyj bittet um Hilfe", True, id="kicker-headline"),
+    pytest.param("Leben", False, id="one-word-kicker"),
+    pytest.param("BAAR, SWITZERLAND", False, id="dateline-in-capitals"),
+    pytest.param("CLICK FOR FULL STATE SWIM RESULTS", False, id="shouted-label"),
+    pytest.param("The shop was paid for this post. All opinions are mine", False, id="two-sentences"),
+    pytest.param("昨年の元日に起きた能登半島地震を受け、整備が進められた。", False, id="cjk-sentence"),
+])
+def test_a_first_line_is_the_title_only_when_it_looks_like_one(first, is_title):
+    body = "Die Stadt hat am Montag beschlossen, die alte Brücke über den Fluss bis zum Sommer zu sanieren."
+    result = clean_text(f"{first}\n\n{body}")
+    assert (result.title == first) is is_title
+    assert (first in result.text) is not is_title
+
+
+def test_dialogue_dashes_stay_prose():
+    text = ("Wir gehen heute Abend ins Kino, sagte sie zu ihrem Bruder am Telefon.\n\n– Welcher Film läuft denn?\n\n"
+            "– Der neue von Wenders, antwortete sie.\n\n- ein Punkt einer Liste")
+    result = clean_text(text)
+    assert "– Welcher Film läuft denn?" in result.text.split("\n\n")
+    assert "- ein Punkt einer Liste" in result.text.split("\n\n")  # a hyphen is still a list marker
+    assert [b.kind for b in result.blocks][1:3] == ["paragraph", "paragraph"]

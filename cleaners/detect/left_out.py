@@ -1,0 +1,202 @@
+"""Page text the extractor left out: every word a reader sees on the page is either published or in
+a removal record, in HTML mode too.
+
+After extraction, the page's visible text (script, style and the like aside) is read in document
+order and set against the words the extractor kept (and the records already made of text still on
+the page). A text the kept words do not cover is page furniture: it is recorded, one record per
+region of the page, named by where it sat (navigation, header, footer, sidebar, comments, or just
+"left out by the extractor").
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..model import Removal
+from ..text.normalize import normalize_inline
+from .base import Detector, Entry
+
+_WORD = re.compile(r"\w+")
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head"})
+# A text counts as kept when the kept words cover this share of its words (the extractor may
+# rewrite a word or two: joined hyphens, dropped symbols).
+KEPT_SHARE = 0.8
+# Where a text sat: the tag of an element around it, or a part of its class, id or role
+# ("site-footer" -> footer, "comment-list" -> comments). The nearest such element names the region.
+_TAG_REGION = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar", "menu": "navigation"}
+_NAME_REGION = {
+    **dict.fromkeys(("comment", "comments", "kommentar", "kommentare", "discussion", "disqus", "replies"), "comments"),
+    **dict.fromkeys(("nav", "navigation", "navbar", "menu", "breadcrumb", "breadcrumbs", "pagination"), "navigation"),
+    **dict.fromkeys(("header", "masthead", "topbar"), "header"),
+    **dict.fromkeys(("footer", "colophon", "copyright"), "footer"),
+    **dict.fromkeys(("sidebar", "widget", "widgets", "rail"), "sidebar"),
+}
+_NAME_PART = re.compile(r"[^\W_]+")
+WHY = {
+    "comments": "Readers' comments under the article: page furniture, left out by the extractor.",
+    "navigation": "Site navigation and menus: page furniture, left out by the extractor.",
+    "header": "A page header (the site's, or the article's own above its text): left out by the extractor.",
+    "footer": "The site's footer: page furniture, left out by the extractor.",
+    "sidebar": "A sidebar beside the article: page furniture, left out by the extractor.",
+    "not-extracted": "Page text outside the article that the extractor left out.",
+}
+_BLOCKS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                     "figcaption", "caption", "pre", "div", "section", "article", "aside", "nav", "header",
+                     "footer", "form", "ul", "ol", "table", "tr", "main", "body", "label", "button"})
+
+
+class LeftOut(Detector):
+    id = "furniture.{region}"
+    category = "furniture"
+    why = WHY["not-extracted"]
+    stage = "extracted"
+
+    def catalogue(self, ruleset=None) -> dict[str, Entry]:
+        return {self.id.format(region=region): Entry(self.category, why) for region, why in WHY.items()}
+
+    def detect(self, blocks, verdicts, context) -> None:
+        page = context.page
+        kept = _Kept(_words(" ".join(block.text for block in blocks)), _words(page.title or ""),
+                     [_words(removal.text) for removal in verdicts.recorded])
+        body = page.tree.find("body")
+        for region, texts in _left_out(body if body is not None else page.tree, kept):
+            text = normalize_inline(" ".join(texts))
+            if text:
+                verdicts.removals.append(Removal(self.category, self.id.format(region=region), text, "element", -1,
+                                                 WHY[region]))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+class _Kept:
+    """The words the result holds, matched against the page's texts in reading order: the
+    extractor keeps the article's texts in the page's order (near the last match), so a text of the
+    page is kept when its words come next in the extracted words, give or take a few the extractor
+    rewrote. A text found nowhere near is looked up by its first three words (the extractor may
+    start later on the page, or take a block from elsewhere)."""
+
+    WINDOW = 60  # words the extractor may have dropped between two kept texts
+
+    def __init__(self, extracted: list[str], title: list[str], records: list[list[str]]):
+        self.words = extracted
+        self.used = bytearray(len(extracted))  # each extracted word accounts for one word of the page
+        self.at = 0
+        self.title = title
+        self.records = [r for r in records if r]
+        self.starts: dict[tuple, list[int]] = {}
+        for index in range(len(extracted) - 2):
+            self.starts.setdefault(tuple(extracted[index:index + 3]), []).append(index)
+
+    def take(self, words: list[str]) -> bool:
+        if words == self.title:
+            self.title = None  # the headline once; a second copy is furniture
+            return True
+        if words in self.records:
+            self.records.remove(words)
+            return True
+        for start in self._candidates(words):
+            matched = [start + offset for offset, word in enumerate(words)
+                       if start + offset < len(self.words) and self.words[start + offset] == word
+                       and not self.used[start + offset]]
+            if len(matched) >= KEPT_SHARE * len(words):
+                for position in matched:
+                    self.used[position] = 1
+                self.at = max(self.at, start + len(words))
+                return True
+        return False
+
+    def _candidates(self, words: list[str]):
+        first = words[0]
+        for start in range(self.at, min(len(self.words), self.at + self.WINDOW)):
+            if self.words[start] == first:
+                yield start
+        if len(words) >= 3:
+            yield from (start for start in self.starts.get(tuple(words[:3]), ()) if start >= self.at + self.WINDOW
+                        or start < self.at)
+
+
+def _left_out(root, kept: _Kept):
+    """(region, texts) for each run of texts the kept words do not cover: one run per block element
+    of the page, or per furniture region."""
+    run: list[str] = []
+    run_key = None
+    memo: dict = {}
+    for text, element in _texts(root):
+        words = _words(text)
+        if not words or kept.take(words):
+            continue
+        key = _region(element, memo)
+        if key != run_key and run:
+            yield run_key[0], run
+            run = []
+        run_key = key
+        run.append(text)
+    if run:
+        yield run_key[0], run
+
+
+# Every text node of the page that a reader could see, in document order (libxml2 walks the tree).
+_TEXT_NODES = etree.XPath("descendant::text()[normalize-space()]"
+                          "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")
+
+
+def _texts(root):
+    """(text, the element it belongs to) of every visible text on the page, in reading order."""
+    for text in _TEXT_NODES(root):
+        owner = text.getparent()
+        yield str(text), owner.getparent() if text.is_tail else owner
+
+
+def _region(element, memo: dict) -> tuple[str, object]:
+    """The furniture region a text sat in (the nearest named one below the body) and the element
+    that groups its record: that region's element, or else the text's nearest block element."""
+    named = _named_ancestry(element, memo)
+    if named is not None:
+        return named
+    block = element
+    while block is not None and (block.tag if isinstance(block.tag, str) else "") not in _BLOCKS:
+        block = block.getparent()
+    return "not-extracted", block
+
+
+def _named_ancestry(node, memo: dict):
+    """(region, its outermost element) of the nearest named region around the node, or None;
+    computed once per element of the page."""
+    chain = []
+    found = None
+    while node is not None:
+        if node in memo:
+            found = memo[node]
+            break
+        chain.append(node)
+        name = _region_of(node, memo)
+        if name:
+            top = node  # grouped by the outermost element of that region (a menu's items under its <nav>)
+            while top.getparent() is not None and _region_of(top.getparent(), memo) == name:
+                top = top.getparent()
+            found = (name, top)
+            break
+        node = node.getparent()
+    for visited in chain:
+        memo[visited] = found
+    return found
+
+
+def _region_of(node, memo: dict) -> str | None:
+    key = (node, "name")
+    if key not in memo:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        memo[key] = None if tag in ("body", "html") else _TAG_REGION.get(tag) or _named_region(node)
+    return memo[key]
+
+
+def _named_region(node) -> str | None:
+    names = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''}"
+    for part in _NAME_PART.findall(names.casefold()):
+        region = _NAME_REGION.get(part)
+        if region:
+            return region
+    return None
