@@ -158,7 +158,11 @@ class Stats:
         return out
 
 
-def run_set(path: Path, systems: dict, args, errors: dict, worst: list) -> dict:
+# A page where clean_html's F1 is this far below plain trafilatura's: cleaning made it worse.
+WORSE_BY = 0.2
+
+
+def run_set(path: Path, systems: dict, args, errors: dict, worst: list, worse: dict) -> dict:
     set_name = path.name.removesuffix(".gz").removesuffix(".jsonl")
     stats = defaultdict(lambda: defaultdict(Stats))  # group -> system -> Stats
     # Pages are streamed (wcxb is large); every page also goes to a language group, and those
@@ -183,6 +187,8 @@ def run_set(path: Path, systems: dict, args, errors: dict, worst: list) -> dict:
             outputs[name] = output = normalise(output)
             for g in groups:
                 f1s[name] = stats[g][name].add(ms, output, failed, page, exp_tokens)
+        if exp_tokens and f1s.get("clean_html") is not None and f1s["clean_html"] < f1s[REFERENCE] - WORSE_BY:
+            worse[set_name].append(page.get("id"))
         if args.worst and exp_tokens and f1s.get("clean_html") is not None:
             ident = {"id": page.get("id"), "url": page.get("url")}  # not the html: keep memory low
             worst.append((f1s["clean_html"] - f1s[REFERENCE], set_name, ident, f1s,
@@ -265,8 +271,9 @@ def main(argv=None) -> int:
 
     errors = defaultdict(lambda: [0, None])  # system -> [count, first message]
     worst, results, started = [], {}, time.perf_counter()
+    worse = defaultdict(list)  # set -> pages where clean_html is WORSE_BY below trafilatura
     for path in args.paths:
-        groups = run_set(path, systems, args, errors, worst)
+        groups = run_set(path, systems, args, errors, worst, worse)
         if not groups:
             print(f"\nnote: no pages selected from {path}", flush=True)
         for group, figs in groups.items():
@@ -276,6 +283,10 @@ def main(argv=None) -> int:
 
     for name, (count, first) in errors.items():
         print(f"\nerrors in {name}: {count} pages; first: {first}")
+    if "clean_html" in systems:
+        total = sum(len(pages) for pages in worse.values())
+        print(f"\npages where clean_html's F1 is more than {WORSE_BY} below {REFERENCE}'s: {total}"
+              + "".join(f"\n  {name}: {', '.join(map(str, pages))}" for name, pages in worse.items()))
     worst_report = print_worst(worst) if args.worst else []
     print(f"\ntrafilatura {trafilatura.__version__}; systems: {', '.join(systems)}; "
           f"total {elapsed:.0f} s")
@@ -284,7 +295,7 @@ def main(argv=None) -> int:
             "trafilatura": trafilatura.__version__, "systems": list(systems), "limit": args.limit,
             "lang": args.lang, "seconds": elapsed, "sets": results,
             "errors": {k: {"count": c, "first": m} for k, (c, m) in errors.items()},
-            "worst": worst_report}, indent=2, ensure_ascii=False))
+            "worst": worst_report, "worse_than_reference": dict(worse)}, indent=2, ensure_ascii=False))
     return 0
 
 
