@@ -95,7 +95,7 @@ def process_batch(locators: list[inbox.Locator], options: RunOptions, settings: 
     # In a worker process that is killed if it hangs (flows/watchdog.py); the checks stay here.
     outcomes = clean_records([record for record, _ in candidates], options.rules_dir, rules.version,
                              worker_limits(settings.stall_seconds), batch.stopped)
-    accepted = _checked(candidates, outcomes, rules, batch)
+    accepted = _checked(candidates, outcomes, rules, batch, settings.quarantine_held_back)
     if accepted:
         _validate_and_publish(accepted, rules, batch, Store(store_url), settings.template_min_articles)
     return batch.as_dict()
@@ -135,7 +135,7 @@ def _triage(pairs, options: RunOptions, batch: Batch) -> tuple[list[tuple], list
     return records, bad
 
 
-def _checked(candidates, outcomes, rules, batch: Batch) -> list[tuple]:
+def _checked(candidates, outcomes, rules, batch: Batch, quarantine_held_back: bool = False) -> list[tuple]:
     """(record, input hash, result) of each clean result that passed the pipeline's own checks; the
     others are quarantined."""
     accepted = []
@@ -160,6 +160,10 @@ def _checked(candidates, outcomes, rules, batch: Batch) -> list[tuple]:
         if blocking:
             batch.quarantine(record["id"], input_hash, rules.version,
                              [f"{w}: cleaning left {len(result.text.split())} words" for w in blocking], record)
+            continue
+        if quarantine_held_back and result.held_back:
+            batch.quarantine(record["id"], input_hash, rules.version,
+                             [f"held_back: {', '.join(result.held_back)} would have taken most of the article"], record)
             continue
         accepted.append((record, input_hash, result))
     return accepted

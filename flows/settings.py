@@ -27,6 +27,9 @@ class FlowSettings(BaseSettings):
         3, ge=1, description="In how many published articles of one source a paragraph must appear to be taken "
                              "out as that source's boilerplate (template memory).")
     ui_port: int = Field(4200, gt=0, lt=65536, description="Port of the local Prefect server and UI of `python -m flows ui`.")
+    quarantine_held_back: bool = Field(
+        False, description="Quarantine an article on which a rule was held back (it would have taken the bulk "
+                           "of the article), instead of publishing it with the rule's text kept.")
     stall_seconds: float | None = Field(
         None, description="Seconds the cleaning worker may take over one record before it is killed and the record "
                           "retried alone (default: max(60, 3 x the time budget); 0 switches the worker's limits off).")

@@ -152,3 +152,40 @@ def test_table_rows_sharing_an_id_are_found_in_the_batch(store_url):
         incoming.drop(engine)
     assert _outcomes(batch) == {"twin": ["quarantined", "quarantined"], "single": ["published"]}
     assert all(q["reason"].startswith("duplicate_id: 2 inputs") for q in batch["quarantined"])
+
+
+TOO_WIDE = '''
+[[rules]]
+id = "disclaimer.too-wide"
+category = "disclaimer"
+kind = "block"
+pattern = '\\b(die|der)\\b'
+why = "A pattern written far too wide."
+[rules.examples]
+remove = ["Die Angaben sind ohne Gewähr."]
+keep = ["Alles gut."]
+'''
+ARTICLE = "\n\n".join(["Brücke wird saniert"] + [
+    "Der Stadtrat hat am Montag beschlossen, die alte Brücke über den Fluss bis zum Sommer zu sanieren.",
+    "Die Arbeiten sollen im März beginnen und mehrere Monate dauern, sagte eine Sprecherin der Stadt.",
+    "Während der Sanierung wird der Verkehr über eine Behelfsbrücke weiter nördlich umgeleitet.",
+    "Die Kosten werden auf rund vier Millionen Euro geschätzt, ein Teil kommt vom Land Brandenburg.",
+] * 3)
+
+
+def test_an_article_with_a_held_back_rule_is_published_or_quarantined_as_set(store_url, tmp_path):
+    from flows.settings import FlowSettings
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.toml").write_text(TOO_WIDE, encoding="utf-8")
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "bridge.txt").write_text(ARTICLE, encoding="utf-8")
+    options = RunOptions(store_url=store_url, rules_dir=str(rules))
+    published = process_batch(inbox.scan(str(folder)), options, FlowSettings(store_url=store_url))
+    assert [a["id"] for a in published["published"]] == ["bridge"] and not published["quarantined"]
+    held = process_batch(inbox.scan(str(folder)), options.model_copy(update={"force": True}),
+                         FlowSettings(store_url=store_url, quarantine_held_back=True))
+    assert not held["published"]
+    assert "held_back: disclaimer.too-wide" in held["quarantined"][0]["reason"]
