@@ -10,6 +10,7 @@ from .base import STAGES, Context, Detector, Entry
 from .junk_cluster import JunkCluster
 from .left_out import LeftOut
 from .link_list import LinkList
+from .link_paragraph import LinkParagraph
 from .page_rules import PageTextRules, SelectorRules
 from .repeated_paragraph import RepeatedParagraph
 from .rule_engine import RuleEngine
@@ -21,7 +22,7 @@ REGISTRY: tuple[Detector, ...] = (
     # the parsed page, before extraction
     SelectorRules(), LinkList(), PageTextRules(),
     # the extracted blocks, before they are judged
-    RepeatedParagraph(), TitleRepeat(), LeftOut(),
+    RepeatedParagraph(), TitleRepeat(), LeftOut(), LinkParagraph(),
     # the article's blocks
     RuleEngine(), TopLabels(), NameThenBio(), JunkCluster(),
 )

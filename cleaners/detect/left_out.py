@@ -65,6 +65,7 @@ class LeftOut(Detector):
             if text:
                 verdicts.removals.append(Removal(self.category, self.id.format(region=region), text, "element", -1,
                                                  WHY[region]))
+        page.word_sources = kept.owners  # for the detectors that look at where a block came from
 
 
 def _words(text: str) -> list[str]:
@@ -83,6 +84,7 @@ class _Kept:
     def __init__(self, extracted: list[str], title: list[str], records: list[list[str]]):
         self.words = extracted
         self.used = bytearray(len(extracted))  # each extracted word accounts for one word of the page
+        self.owners: list = [None] * len(extracted)  # the page element each extracted word was found in
         self.at = 0
         self.title = title
         self.records = [r for r in records if r]
@@ -90,7 +92,7 @@ class _Kept:
         for index in range(len(extracted) - 2):
             self.starts.setdefault(tuple(extracted[index:index + 3]), []).append(index)
 
-    def take(self, words: list[str]) -> bool:
+    def take(self, words: list[str], owner=None) -> bool:
         if words == self.title:
             self.title = None  # the headline once; a second copy is furniture
             return True
@@ -104,6 +106,7 @@ class _Kept:
             if len(matched) >= KEPT_SHARE * len(words):
                 for position in matched:
                     self.used[position] = 1
+                    self.owners[position] = owner
                 self.at = max(self.at, start + len(words))
                 return True
         return False
@@ -126,7 +129,7 @@ def _left_out(root, kept: _Kept):
     memo: dict = {}
     for text, element in _texts(root):
         words = _words(text)
-        if not words or kept.take(words):
+        if not words or kept.take(words, element):
             continue
         key = _region(element, memo)
         if key != run_key and run:

@@ -30,6 +30,8 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     pruned: list[Removal] = field(default_factory=list)
     held_back: list[str] = field(default_factory=list)  # page rules not applied: they would take the article
+    # The page element each word of the extracted blocks was found in (detect/left_out.py), or None.
+    word_sources: list = field(default_factory=list)
 
 
 def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source: str | None,

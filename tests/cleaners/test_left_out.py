@@ -82,3 +82,13 @@ def test_explain_folds_furniture_and_the_report_folds_it_too(tmp_path):
     assert "Impressum" in shown and "[furniture furniture.footer]" in shown
     report = render_report([("page.html", clean_html(PAGE))])
     assert '<details class="pruned furniture">' in report and "Impressum" in report
+
+
+def test_a_paragraph_that_is_one_link_is_a_teaser():
+    page = PAGE.replace("</article>", "<p><a href='/2024/warum-bruecken-marode-sind'>Warum so viele Brücken im Land "
+                                      "marode sind</a></p><p>Mehr dazu im <a href='/dossier'>Dossier</a> der Redaktion "
+                                      "über die Verkehrswende in der Stadt.</p></article>")
+    result = clean_html(page)
+    teasers = [r.text for r in result.removals if r.rule_id == "related.link-paragraph"]
+    assert teasers == ["Warum so viele Brücken im Land marode sind"]
+    assert "Mehr dazu im Dossier der Redaktion" in result.text  # a link inside prose stays

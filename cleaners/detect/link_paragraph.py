@@ -1,0 +1,46 @@
+"""A paragraph that is one link: on the page, every word of the block sits inside one <a href>.
+A paragraph that only points elsewhere ("Read more: <headline>", a teaser's title) is not article
+text. (List items are left to the link-list detector, which knows where their links lead; a link
+that shows its own address is a citation.)"""
+from __future__ import annotations
+
+import re
+
+from .base import Detector
+
+_WORD = re.compile(r"\w+")
+_URL = re.compile(r"(?:https?://|www\.)\S+$")  # a link that shows its address is cited, not a teaser
+MIN_WORDS = 2  # a lone linked word is left alone (a name, a term)
+MAX_WORDS = 25
+
+
+class LinkParagraph(Detector):
+    id = "related.link-paragraph"
+    category = "related"
+    why = "A paragraph whose every word is one link on the page points to another page: a teaser, not article text."
+    stage = "extracted"
+
+    def detect(self, blocks, verdicts, context) -> None:
+        sources = context.page.word_sources
+        if not sources:
+            return
+        links: dict = {}
+        start = 0
+        for index, block in enumerate(blocks):
+            count = len(_WORD.findall(block.text.casefold()))
+            owners = sources[start:start + count]
+            start += count
+            if (index in verdicts.left_out or block.kind != "paragraph" or not MIN_WORDS <= count <= MAX_WORDS
+                    or _URL.match(block.text) or not owners or any(owner is None for owner in owners)):
+                continue
+            link = {_link(owner, links) for owner in owners}
+            if len(link) == 1 and None not in link:
+                verdicts.leave_out(blocks, index, self.category, self.id, self.why)
+
+
+def _link(element, memo: dict):
+    """The <a href> the element sits in (or is), or None."""
+    if element not in memo:
+        found = element if element.tag == "a" else next(element.iterancestors("a"), None)
+        memo[element] = found if found is not None and found.get("href") else None
+    return memo[element]
