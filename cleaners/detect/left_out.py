@@ -88,9 +88,7 @@ class _Kept:
         self.at = 0
         self.title = title
         self.records = [r for r in records if r]
-        self.starts: dict[tuple, list[int]] = {}
-        for index in range(len(extracted) - 2):
-            self.starts.setdefault(tuple(extracted[index:index + 3]), []).append(index)
+        self._starts: dict[tuple, list[int]] | None = None  # built when first needed
 
     def take(self, words: list[str], owner=None) -> bool:
         if words == self.title:
@@ -117,8 +115,16 @@ class _Kept:
             if self.words[start] == first:
                 yield start
         if len(words) >= 3:
-            yield from (start for start in self.starts.get(tuple(words[:3]), ()) if start >= self.at + self.WINDOW
+            yield from (start for start in self.starts().get(tuple(words[:3]), ()) if start >= self.at + self.WINDOW
                         or start < self.at)
+
+    def starts(self) -> dict[tuple, list[int]]:
+        """Where each run of three extracted words starts."""
+        if self._starts is None:
+            self._starts = {}
+            for index in range(len(self.words) - 2):
+                self._starts.setdefault(tuple(self.words[index:index + 3]), []).append(index)
+        return self._starts
 
 
 def _left_out(root, kept: _Kept):
