@@ -53,7 +53,7 @@ def test_ids_are_compared_in_nfc():
 def test_every_setting_is_an_environment_variable(monkeypatch):
     names = [name for name, _, _ in env_vars()]
     assert names == ["CLEANERS_STORE_URL", "CLEANERS_REPORT_DIR", "CLEANERS_TEMPLATE_MIN_ARTICLES", "CLEANERS_UI_PORT",
-                     "CLEANERS_STALL_SECONDS"]
+                     "CLEANERS_QUARANTINE_HELD_BACK", "CLEANERS_STALL_SECONDS"]
     assert all(description for _, _, description in env_vars())
     for name in names:
         monkeypatch.delenv(name, raising=False)
