@@ -110,10 +110,14 @@ class _Kept:
         return False
 
     def _candidates(self, words: list[str]):
-        first = words[0]
-        for start in range(self.at, min(len(self.words), self.at + self.WINDOW)):
-            if self.words[start] == first:
-                yield start
+        first, start, end = words[0], self.at, min(len(self.words), self.at + self.WINDOW)
+        while True:  # list.index scans in C
+            try:
+                start = self.words.index(first, start, end)
+            except ValueError:
+                break
+            yield start
+            start += 1
         if len(words) >= 3:
             yield from (start for start in self.starts().get(tuple(words[:3]), ()) if start >= self.at + self.WINDOW
                         or start < self.at)
