@@ -21,6 +21,20 @@ examples.keep = ["Der Shop hat geöffnet."]
 '''
 
 
+# A user rule written far too wide: it matches nearly every German paragraph.
+TOO_WIDE_RULE = '''
+[[rules]]
+id = "disclaimer.too-wide"
+category = "disclaimer"
+kind = "block"
+pattern = '\\b(die|der)\\b'
+why = "A pattern written far too wide."
+[rules.examples]
+remove = ["Die Angaben sind ohne Gewähr."]
+keep = ["Alles gut."]
+'''
+
+
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -4,6 +4,8 @@ import pytest
 
 from cleaners import clean_html, clean_text
 
+from .helpers import TOO_WIDE_RULE
+
 SENTENCES = [
     "Der Stadtrat hat am Montag beschlossen, die alte Brücke über den Fluss bis zum Sommer zu sanieren.",
     "Die Arbeiten sollen im März beginnen und mehrere Monate dauern, sagte eine Sprecherin der Stadt.",
@@ -14,18 +16,7 @@ SENTENCES = [
 ]
 ARTICLE = "\n\n".join(SENTENCES * 2)
 
-# A user rule that matches every paragraph of the article (a pattern written too wide).
-GREEDY = '''
-[[rules]]
-id = "disclaimer.too-wide"
-category = "disclaimer"
-kind = "block"
-pattern = '\\b(die|der)\\b'
-why = "A pattern written far too wide."
-[rules.examples]
-remove = ["Die Angaben sind ohne Gewähr."]
-keep = ["Alles gut."]
-'''
+GREEDY = TOO_WIDE_RULE  # matches every paragraph of the article
 WRAPPER = '''
 [[rules]]
 id = "promo.zone"

@@ -6,6 +6,8 @@ from flows.options import DEFAULT_INBOX, RunOptions
 from flows.pipeline import process_batch
 from flows.store import Store, articles, ledger, quarantine, removals
 
+from ..cleaners.helpers import TOO_WIDE_RULE
+
 EXPECTED_QUARANTINE = {
     "broken.jsonl:1": "malformed JSON",
     "wrong-type": "'text' must be a string",
@@ -154,17 +156,6 @@ def test_table_rows_sharing_an_id_are_found_in_the_batch(store_url):
     assert all(q["reason"].startswith("duplicate_id: 2 inputs") for q in batch["quarantined"])
 
 
-TOO_WIDE = '''
-[[rules]]
-id = "disclaimer.too-wide"
-category = "disclaimer"
-kind = "block"
-pattern = '\\b(die|der)\\b'
-why = "A pattern written far too wide."
-[rules.examples]
-remove = ["Die Angaben sind ohne Gewähr."]
-keep = ["Alles gut."]
-'''
 ARTICLE = "\n\n".join(["Brücke wird saniert"] + [
     "Der Stadtrat hat am Montag beschlossen, die alte Brücke über den Fluss bis zum Sommer zu sanieren.",
     "Die Arbeiten sollen im März beginnen und mehrere Monate dauern, sagte eine Sprecherin der Stadt.",
@@ -178,7 +169,7 @@ def test_an_article_with_a_held_back_rule_is_published_or_quarantined_as_set(sto
 
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "mine.toml").write_text(TOO_WIDE, encoding="utf-8")
+    (rules / "mine.toml").write_text(TOO_WIDE_RULE, encoding="utf-8")
     folder = tmp_path / "inbox"
     folder.mkdir()
     (folder / "bridge.txt").write_text(ARTICLE, encoding="utf-8")
