@@ -18,7 +18,6 @@ from ..text.normalize import normalize_inline
 from .base import Detector, Entry
 
 _WORD = re.compile(r"\w+")
-_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head"})
 # A text counts as kept when the kept words cover this share of its words (the extractor may
 # rewrite a word or two: joined hyphens, dropped symbols).
 KEPT_SHARE = 0.8
