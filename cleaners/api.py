@@ -87,14 +87,15 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"clean_html takes str or bytes, not {type(html).__name__}")
     bounds = settings.current()
+    if isinstance(html, bytes):
+        guards.check_size(html, bounds)  # before the bytes are decoded
+        html = decode_page(html)
     guards.check_html(html, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
     # The lock is taken before the time budget starts: waiting for another thread's page is not
     # this page's time.
     with PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
-        if isinstance(html, bytes):
-            html = decode_page(html)
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         guards.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from .errors import CleaningError
-from .settings import ENV, Limits, current
+from .settings import CODE, ENV, Limits, current
 
 # Text is binary when more than this share of its first characters are NUL or other control characters.
 BINARY_SHARE = 0.05
@@ -37,19 +37,18 @@ def _on(limit) -> bool:
 # --- input size, structure, blocks ----------------------------------------------------------------
 
 def check_html(html: str | bytes, limits: Limits | None = None) -> None:
-    """Before parsing: the page is not too large, has not too many start tags, and no tag has too
+    """Before parsing (of text, or of bytes in an ASCII-compatible encoding: clean_html decodes
+    bytes first, text/decode.py): the page is not too large, has not too many start tags, and no tag has too
     many attributes (libxml2 compares each attribute with all earlier ones of its element:
     26,000 attributes on one element take it 10 s, and the page may be parsed more than once)."""
     limits = limits or current()
     _check_size(html, limits, "page")
-    if isinstance(html, bytes) and (html.startswith((b"\xff\xfe", b"\xfe\xff")) or b"<\x00" in html[:4096]):
-        html = html.decode("utf-16", "replace")  # the scan below reads ASCII-compatible markup
     tags, widest = _scan_tags(html, limits)
     if _on(limits.max_elements) and tags > limits.max_elements:
-        raise CleaningError("too_many_elements", f"page has more than {limits.max_elements:,} start tags, the limit "
+        raise CleaningError(CODE["max_elements"], f"page has more than {limits.max_elements:,} start tags, the limit "
                                                  f"of elements ({ENV['max_elements']})")
     if _on(limits.max_attributes) and widest > limits.max_attributes:
-        raise CleaningError("too_many_attributes", f"a page element has about {widest:,} attributes, more than the "
+        raise CleaningError(CODE["max_attributes"], f"a page element has about {widest:,} attributes, more than the "
                                                    f"limit of {limits.max_attributes:,} ({ENV['max_attributes']})")
 
 
@@ -89,12 +88,12 @@ def check_tree(tree, limits: Limits | None = None) -> None:
     if tree is None:
         return
     if _on(limits.max_depth) and deeper_than(limits.max_depth - 1)(tree):
-        raise CleaningError("too_deep", f"page elements are nested {limits.max_depth} deep or more, the limit is "
+        raise CleaningError(CODE["max_depth"], f"page elements are nested {limits.max_depth} deep or more, the limit is "
                                         f"{limits.max_depth} ({ENV['max_depth']})")
     if _on(limits.max_elements):
         count = int(_count_elements()(tree))
         if count > limits.max_elements:
-            raise CleaningError("too_many_elements", f"page has {count:,} elements, more than the limit of "
+            raise CleaningError(CODE["max_elements"], f"page has {count:,} elements, more than the limit of "
                                                      f"{limits.max_elements:,} ({ENV['max_elements']})")
 
 
@@ -125,7 +124,7 @@ def check_text(text: str, limits: Limits | None = None) -> None:
     if _on(limits.max_blocks):
         lines = text.count("\n")
         if lines > LINES_PER_BLOCK * limits.max_blocks:
-            raise CleaningError("too_many_blocks", f"text has {lines:,} lines, more than {LINES_PER_BLOCK} per block "
+            raise CleaningError(CODE["max_blocks"], f"text has {lines:,} lines, more than {LINES_PER_BLOCK} per block "
                                                    f"for the limit of {limits.max_blocks:,} blocks ({ENV['max_blocks']})")
     sample = text[:_BINARY_SAMPLE]
     # Counted on the UTF-8 bytes with everything but control bytes deleted: a C-speed table
@@ -141,7 +140,7 @@ def check_blocks(blocks, limits: Limits | None = None) -> None:
     """After splitting text or extracting a page: not too many blocks."""
     limits = limits or current()
     if _on(limits.max_blocks) and len(blocks) > limits.max_blocks:
-        raise CleaningError("too_many_blocks", f"{len(blocks):,} blocks, more than the limit of "
+        raise CleaningError(CODE["max_blocks"], f"{len(blocks):,} blocks, more than the limit of "
                                                f"{limits.max_blocks:,} ({ENV['max_blocks']})")
 
 
@@ -155,6 +154,11 @@ def file_kind(mode: int) -> str:
     return "a special file"
 
 
+def check_size(data: str | bytes, limits: Limits | None = None, what: str = "page") -> None:
+    """The input is not over the size limit (counted in UTF-8 bytes for text)."""
+    _check_size(data, limits or current(), what)
+
+
 def _check_size(data: str | bytes, limits: Limits, what: str) -> None:
     if not _on(limits.max_input_bytes):
         return
@@ -162,7 +166,7 @@ def _check_size(data: str | bytes, limits: Limits, what: str) -> None:
     if isinstance(data, str) and size * 4 > limits.max_input_bytes >= size:
         size = len(data.encode("utf-8", "surrogatepass"))  # only computed when it can matter
     if size > limits.max_input_bytes:
-        raise CleaningError("too_large", f"{what} of {size:,} {'bytes' if isinstance(data, bytes) or size != len(data) else 'characters'}"
+        raise CleaningError(CODE["max_input_bytes"], f"{what} of {size:,} {'bytes' if isinstance(data, bytes) or size != len(data) else 'characters'}"
                                          f" is over the limit of {limits.max_input_bytes:,} bytes ({ENV['max_input_bytes']})")
 
 
@@ -199,5 +203,5 @@ def check_time(stage: str = "") -> None:
     deadline = _DEADLINE.get()
     if deadline is not None and time.monotonic() > deadline[0]:
         where = f" (at {stage})" if stage else ""
-        raise CleaningError("time_budget", f"cleaning took longer than the budget of {deadline[1]:g} s{where} "
+        raise CleaningError(CODE["time_budget"], f"cleaning took longer than the budget of {deadline[1]:g} s{where} "
                                            f"({ENV['time_budget']})")

@@ -34,6 +34,7 @@ SETTINGS = (
 )
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 ENV = {s.name: s.env for s in SETTINGS}
+CODE = {s.name: s.code for s in SETTINGS}  # what guards.py raises for an input over the limit
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,8 @@ class LeftOut(Detector):
 
     def detect(self, blocks, verdicts, context) -> None:
         page = context.page
-        kept = _Kept(_words(" ".join(block.text for block in blocks)), _words(page.title or ""),
-                     [_words(removal.text) for removal in verdicts.recorded])
+        kept = _Kept(words(" ".join(block.text for block in blocks)), words(page.title or ""),
+                     [words(removal.text) for removal in verdicts.recorded])
         body = page.tree.find("body")
         for region, texts in _left_out(body if body is not None else page.tree, kept):
             text = normalize_inline(" ".join(texts))
@@ -67,7 +67,8 @@ class LeftOut(Detector):
         page.word_sources = kept.owners  # for the detectors that look at where a block came from
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """The words the page's texts and the extracted blocks are matched by (word_sources is indexed by them)."""
     return _WORD.findall(text.casefold())
 
 
@@ -137,8 +138,8 @@ def _left_out(root, kept: _Kept):
     run_key = None
     memo: dict = {}
     for text, element in _texts(root):
-        words = _words(text)
-        if not words or kept.take(words, element):
+        found = words(text)
+        if not found or kept.take(found, element):
             continue
         key = _region(element, memo)
         if key != run_key and run:

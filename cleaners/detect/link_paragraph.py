@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from .base import Detector
+from .left_out import words
 
-_WORD = re.compile(r"\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+$")  # a link that shows its address is cited, not a teaser
 MIN_WORDS = 2  # a lone linked word is left alone (a name, a term)
 MAX_WORDS = 25
@@ -27,7 +27,7 @@ class LinkParagraph(Detector):
         links: dict = {}
         start = 0
         for index, block in enumerate(blocks):
-            count = len(_WORD.findall(block.text.casefold()))
+            count = len(words(block.text))
             owners = sources[start:start + count]
             start += count
             if (index in verdicts.left_out or block.kind != "paragraph" or not MIN_WORDS <= count <= MAX_WORDS
