@@ -15,7 +15,7 @@ CATEGORIES = (
     "widget",
     "references",
     "template",
-    "furniture",  # page furniture outside the article that the extractor left out (HTML only)
+    "furniture",  # page furniture outside the article: what the extractor left out, readers' comments
 )
 
 # A block of this many words reads as article prose, not as a label, button or leftover line.

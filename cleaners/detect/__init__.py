@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .author_box import NameThenBio
 from .base import STAGES, Context, Detector, Entry
+from .comment_section import CommentSection
 from .junk_cluster import JunkCluster
 from .left_out import LeftOut
 from .link_list import LinkList
@@ -14,6 +15,7 @@ from .link_paragraph import LinkParagraph
 from .page_rules import PageTextRules, SelectorRules
 from .repeated_paragraph import RepeatedParagraph
 from .rule_engine import RuleEngine
+from .short_lines import ShortLines
 from .title_repeat import TitleRepeat
 from .top_labels import TopLabels
 from .verdicts import Verdicts
@@ -24,7 +26,7 @@ REGISTRY: tuple[Detector, ...] = (
     # the extracted blocks, before they are judged
     RepeatedParagraph(), TitleRepeat(), LeftOut(), LinkParagraph(),
     # the article's blocks
-    RuleEngine(), TopLabels(), NameThenBio(), JunkCluster(),
+    RuleEngine(), TopLabels(), NameThenBio(), CommentSection(), ShortLines(), JunkCluster(),
 )
 assert all(detector.stage in STAGES for detector in REGISTRY)
 

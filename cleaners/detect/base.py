@@ -43,6 +43,8 @@ class Context:
     rules: ArticleRules           # the rules for this article's language and source
     source: str | None = None     # the site (registered domain)
     page: Page | None = None      # the parsed page, in HTML mode
+    language: str | None = None   # the article's language (at the article stage)
+    from_page: bool = False       # the article came from a page (clean_html), not from text
 
 
 class Detector:

@@ -129,7 +129,13 @@ class SelectorSet:
                     report_timeout(rule.id)  # too costly on this page: counts as no match, and says so
                     continue
                 found.extend((rule, element) for element in rule.selector(tree))
-        return found
+        return [(rule, element) for rule, element in found if few_enough_words(rule, element)]
+
+
+def few_enough_words(rule, element) -> bool:
+    """A selector rule's `max_words` bounds the elements it is for: a sign-up box or an ad slot
+    holds a few words, an element with more is something else with a misleading class."""
+    return rule.max_words is None or len(element.text_content().split()) <= rule.max_words
 
 
 def _in_document_order(elements: dict, tree) -> list:
