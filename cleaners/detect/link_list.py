@@ -1,10 +1,12 @@
 """Lists of headline links: teaser boxes placed inside or under the article."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from lxml import etree
 
+from ..metadata.dates import MONTHS
 from ..source import registered_domain
 from ..text.normalize import normalize_inline
 from .base import Detector
@@ -36,6 +38,8 @@ class LinkList(Detector):
                 continue
             if source and _mostly_elsewhere(items, source):
                 continue
+            if _a_schedule(items):
+                continue
             verdicts.prune(element, self.category, self.id, self.why, text=normalize_inline(" | ".join(texts)))
 
 
@@ -58,6 +62,20 @@ def _mostly_elsewhere(items, source: str) -> bool:
         host = urlsplit(item.find(".//a").get("href") or "").netloc
         elsewhere += bool(host) and registered_domain(f"http://{host}") != source
     return elsewhere > len(items) / 2
+
+
+# A day and a month ("12. April", "April 12") or a clock time ("19:30", "7.30 pm", "20 Uhr").
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WHEN = re.compile(rf"\b\d{{1,2}}\.?\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b"
+                   r"|\b\d{1,2}[:.]\d{2}\s*(?:uhr|am|pm|h)?\b|\b\d{1,2}\s*(?:uhr|am|pm)\b"
+                   r"|\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?", re.I)
+
+
+def _a_schedule(items) -> bool:
+    """Most items' links name a day or a time: the dates of an event or a timetable the article
+    gives, not headlines of other articles (whose dates, if any, sit beside the link)."""
+    timed = sum(bool(_WHEN.search(" ".join(a.text_content() for a in item.iter("a")))) for item in items)
+    return timed > len(items) / 2
 
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -1,7 +1,8 @@
 """A paragraph that is one link: on the page, every word of the block sits inside one <a href>.
 A paragraph that only points elsewhere ("Read more: <headline>", a teaser's title) is not article
-text. (List items are left to the link-list detector, which knows where their links lead; a link
-that shows its own address is a citation.)"""
+text; a paragraph linked to share the page itself (a quote offered "to tweet") is. (List items are
+left to the link-list detector, which knows where their links lead; a link that shows its own
+address is a citation.)"""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,9 @@ from .base import Detector
 from .left_out import words
 
 _URL = re.compile(r"(?:https?://|www\.)\S+$")  # a link that shows its address is cited, not a teaser
+# A link that shares the page itself ("Click to tweet" on a quote of the article) is no teaser.
+_SHARES = re.compile(r"//(?:www\.)?(?:twitter\.com|x\.com)/(?:intent|share)|facebook\.com/shar|linkedin\.com/share"
+                     r"|clicktotweet\.com|//ctt\.(?:ec|ac)/", re.I)
 MIN_WORDS = 2  # a lone linked word is left alone (a name, a term)
 MAX_WORDS = 25
 
@@ -42,5 +46,6 @@ def _link(element, memo: dict):
     """The <a href> the element sits in (or is), or None."""
     if element not in memo:
         found = element if element.tag == "a" else next(element.iterancestors("a"), None)
-        memo[element] = found if found is not None and found.get("href") else None
+        href = found.get("href") if found is not None else None
+        memo[element] = found if href and not _SHARES.search(href) else None
     return memo[element]

@@ -92,3 +92,12 @@ def test_a_paragraph_that_is_one_link_is_a_teaser():
     teasers = [r.text for r in result.removals if r.rule_id == "related.link-paragraph"]
     assert teasers == ["Warum so viele Brücken im Land marode sind"]
     assert "Mehr dazu im Dossier der Redaktion" in result.text  # a link inside prose stays
+
+
+def test_a_quote_linked_to_share_the_page_stays():
+    quote = "Wer eine Brücke zu spät saniert, zahlt am Ende doppelt für Umleitungen und Reparaturen."
+    page = PAGE.replace("</article>", "<p><a href='https://twitter.com/intent/tweet?text=Wer+eine+Br%C3%BCcke'>"
+                                      f"{quote}</a></p></article>")
+    result = clean_html(page)
+    assert quote in result.text
+    assert not [r for r in result.removals if r.rule_id == "related.link-paragraph"]

@@ -46,6 +46,12 @@ KEPT = {
     "a table of contents": "<ul>" + "".join(
         f"<li><a href='#part-{n}'>What the engineers found in part {n}</a></li>" for n in range(3)) + "</ul>",
     "a single card": "<ul>" + _card(1, "Thousands came to walk along the water") + "</ul>",
+    "an event's dates, each linking to its tickets": "<ul>" + "".join(
+        f"<li><a href='/tickets/{n}'>Saturday, {n + 12} April, 7.30 pm at the harbour promenade</a></li>"
+        for n in range(3)) + "</ul>",
+    "a timetable in German": "<ul>" + "".join(
+        f"<li><a href='/termine/{n}'>Führung am {n + 3}. Mai, 14 Uhr: die harbour promenade</a></li>"
+        for n in range(3)) + "</ul>",
     "a changelog linking to another site": "<ul>" + "".join(
         f"<li><a href='https://code.example.org/pull/{n}'>Fix the harbour promenade renderer number {n}</a></li>"
         for n in range(3)) + "</ul>",
