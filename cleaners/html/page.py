@@ -13,6 +13,7 @@ from ..metadata.page import page_metadata
 from ..model import Block, Metadata, Removal
 from ..rules import RuleSet
 from ..text.language import choose_language
+from ..text.normalize import mend_split_nbsp
 from .extract import extract_article
 from .parse import flatten_deep_lists, page_language, paragraph_sample, parse_page
 from .prune import PageVerdicts
@@ -64,7 +65,7 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 
 def _prepared(html: str | bytes):
     """The parsed page, checked, with what no reader sees or what breaks the extractor taken care of."""
-    tree = parse_page(html)
+    tree = parse_page(mend_split_nbsp(html) if isinstance(html, str) else html)
     if tree is None:
         raise CleaningError("not_html", "the input could not be parsed as HTML")
     guards.check_tree(tree)

@@ -112,6 +112,16 @@ def _repair_mojibake(text: str) -> str:
     return "\n".join(lines)
 
 
+# UTF-8's no-break space read as Latin-1 is "Â" + no-break space. In a page ftfy never sees the pair
+# whole: the extractor trims the space off a paragraph's end first and leaves a lone "Â" behind.
+_SPLIT_NBSP = re.compile("Â(?=\xa0|&nbsp;|&#160;|&#[xX][aA]0;)")
+
+
+def mend_split_nbsp(html: str) -> str:
+    """The page's markup with every "Â" before a no-break space dropped (mojibake of that space)."""
+    return _SPLIT_NBSP.sub("", html) if "Â" in html else html
+
+
 def unusual_bytes(text: str) -> bytes:
     """The text's UTF-8 bytes without printable ASCII: what the cheap checks above look through."""
     return text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_ASCII)

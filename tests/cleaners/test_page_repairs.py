@@ -262,3 +262,19 @@ def test_a_recall_result_only_a_little_longer_is_not_taken(monkeypatch):
     monkeypatch.setattr(extract, "recall", lambda tree, url, fast=False: _Document(retry))
     document = extract.extract_article(parse.parse_page(_list_page("".join(f"<li>{s}</li>" for s in STEPS))), None)
     assert "One more short line" not in extract.body_text(document.body)
+
+
+# --- a no-break space double-encoded in the page's own markup ("Â" + no-break space)
+
+@pytest.mark.parametrize("space", ["\xa0", "&nbsp;", "&#160;", "&#xA0;"])
+def test_a_double_encoded_no_break_space_leaves_no_a_circumflex(space):
+    paragraphs = "".join(f"<p>{s}Â{space}</p>" for s in SENTENCES)
+    page = f"<html><head><title>Bridge repairs</title></head><body><article><h1>Bridge repairs</h1>{paragraphs}</article></body></html>"
+    result = clean_html(page)
+    assert "Â" not in result.text and SENTENCES[2] in result.text
+
+
+def test_a_circumflex_of_its_own_stays():
+    page = ("<html><body><article><h1>Mots en français</h1>"
+            + "".join(f"<p>{s} Le mot âme s'écrit avec un Â majuscule.</p>" for s in SENTENCES) + "</article></body></html>")
+    assert "un Â majuscule" in clean_html(page).text
