@@ -11,6 +11,9 @@ from ..text.normalize import normalize_inline
 
 # Never prune an element that holds this share of the page's paragraph text: it is the article.
 MAX_PRUNE_SHARE = 0.4
+# A page whose <p> elements hold less than this share of its text keeps its article elsewhere (in
+# <div>s and line breaks): there the guard weighs all of the page's visible text instead.
+MIN_PARAGRAPH_SHARE = 0.3
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template")
 
 
@@ -24,15 +27,20 @@ class PageVerdicts:
         self.recorded: list[Removal] = []  # records of text that is still on the page
         self.left_out: set[int] = set()
         self.held_back: set[str] = set()  # rules that would have taken the article's paragraphs
-        self._page_chars = paragraph_chars(tree) or 1
+        self._measure = paragraph_chars
+        page_paragraphs, page_text = paragraph_chars(tree), text_chars(tree)
+        if page_paragraphs < MIN_PARAGRAPH_SHARE * page_text:
+            self._measure, page_paragraphs = text_chars, page_text
+        self._page_chars = page_paragraphs or 1
         self._taken: dict[str, int] = {}  # paragraph characters each rule has pruned so far
 
     def prune(self, element, category: str, rule_id: str, why: str, text: str | None = None,
               together: bool = False) -> None:
         """Drop the element from the page; its visible text (or `text`) goes into the record. Held
-        back instead when it holds MAX_PRUNE_SHARE of the page's paragraph text (with `together`:
-        when the rule's prunings would then hold it): that is the article, whatever its markup says."""
-        chars = paragraph_chars(element)
+        back instead when it holds MAX_PRUNE_SHARE of the page's paragraph text (of all its visible
+        text on a page that keeps little in <p>; with `together`: when the rule's prunings would then
+        hold it): that is the article, whatever its markup says."""
+        chars = self._measure(element)
         before = self._taken.get(rule_id, 0) if together else 0
         if chars and before + chars >= MAX_PRUNE_SHARE * self._page_chars:
             self.held_back.add(rule_id)
@@ -66,8 +74,17 @@ class PageVerdicts:
 _PARAGRAPH_TEXT = etree.XPath("descendant-or-self::p//text()", smart_strings=False)
 
 
+_VISIBLE_TEXT = etree.XPath("descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+                           " or ancestor::template)]", smart_strings=False)
+
+
 def paragraph_chars(element) -> int:
     return sum(map(len, _PARAGRAPH_TEXT(element)))
+
+
+def text_chars(element) -> int:
+    """The characters of all visible text in (or at) an element, white space included."""
+    return sum(map(len, _VISIBLE_TEXT(element)))
 
 
 def visible_text(element) -> str:

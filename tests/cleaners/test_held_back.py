@@ -70,3 +70,15 @@ def test_a_page_pass_that_leaves_nothing_is_undone(rules):
     result = clean_html(page, rules=rules(GREEDY))
     assert result.held_back == ["disclaimer.too-wide"]
     assert all(sentence in result.text for sentence in SENTENCES)
+
+
+def test_a_selector_that_wraps_an_article_without_paragraph_elements_is_held_back(rules):
+    """An article written in <div>s and line breaks: the guard weighs all of the page's text."""
+    body = "<br>".join(SENTENCES * 2)
+    page = (f"<html><head><title>Brücke</title></head><body><nav><a href='/'>Start</a></nav>"
+            f"<div class='story'><h1>Brücke</h1><p>{SENTENCES[0]}</p>"
+            f"<div class='promo-zone-layout'><div>{body}</div></div></div>"
+            f"<div class='promo-zone-box'><p>Unser Shop hat neue Tassen und Kalender für Sie.</p></div></body></html>")
+    result = clean_html(page, rules=rules(WRAPPER))
+    assert result.held_back == ["promo.zone"]
+    assert all(sentence in result.text for sentence in SENTENCES)
