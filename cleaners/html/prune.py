@@ -11,8 +11,8 @@ from ..text.normalize import normalize_inline
 
 # Never prune an element that holds this share of the page's paragraph text: it is the article.
 MAX_PRUNE_SHARE = 0.4
-# A page whose <p> elements hold less than this share of its text keeps its article elsewhere (in
-# <div>s and line breaks): there the guard weighs all of the page's visible text instead.
+# A page whose <p> elements hold less than this share of its text (links aside) keeps its article
+# elsewhere (in <div>s and line breaks): there the guard weighs all of that text instead.
 MIN_PARAGRAPH_SHARE = 0.3
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template")
 
@@ -74,8 +74,9 @@ class PageVerdicts:
 _PARAGRAPH_TEXT = etree.XPath("descendant-or-self::p//text()", smart_strings=False)
 
 
-_VISIBLE_TEXT = etree.XPath("descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-                           " or ancestor::template)]", smart_strings=False)
+# Linked text is left out: menus and link lists are the text of links, an article's prose is not.
+_PROSE_TEXT = etree.XPath("descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+                          " or ancestor::template or ancestor::a)]", smart_strings=False)
 
 
 def paragraph_chars(element) -> int:
@@ -83,8 +84,8 @@ def paragraph_chars(element) -> int:
 
 
 def text_chars(element) -> int:
-    """The characters of all visible text in (or at) an element, white space included."""
-    return sum(map(len, _VISIBLE_TEXT(element)))
+    """The characters of the visible text in (or at) an element that is not a link's, white space included."""
+    return sum(map(len, _PROSE_TEXT(element)))
 
 
 def visible_text(element) -> str:
