@@ -10,7 +10,6 @@ was removed; the result's warnings say when cleaning took most of an article.
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 from . import boilerplate, detect, guards, settings
@@ -69,14 +68,6 @@ def _clean_text(text: str, *, source, url, language, rules, bounds: settings.Lim
                          language=language, source=source, url=url, removals=[])
 
 
-# One page at a time in a process: two threads parsing, pruning and extracting pages at once
-# crashed the flow's thread runner (a double free / segfault in lxml or libxml2, two runs in three
-# on a 2,000-article inbox). The page work holds the GIL nearly all the time, so the lock costs
-# threads almost nothing; for parallel cleaning use processes (the pipeline cleans in a worker
-# process per process, flows/watchdog.py; Dask gives each worker its own).
-PAGE_LOCK = threading.Lock()
-
-
 def clean_html(html: str | bytes, *, url: str | None = None, source: str | None = None,
                language: str | None = None, rules: RulesArg = None) -> CleanResult:
     """Clean a whole HTML page: prune junk elements, extract the article, then clean its blocks."""
@@ -93,15 +84,15 @@ def clean_html(html: str | bytes, *, url: str | None = None, source: str | None 
     guards.check_html(html, bounds)
     ruleset = load_rules(rules)
     source = source or registered_domain(url)
-    # The lock is taken before the time budget starts: waiting for another thread's page is not
-    # this page's time.
-    with PAGE_LOCK, guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
+    # Threads may clean pages at once: each parses with its own parser, and so its own libxml2
+    # dictionary (html/parse.py; a shared one crashed the flow's threads runner).
+    with guards.time_budget(bounds.time_budget), timeouts_recorded(bounds.match_seconds) as timed_out:
         page = extract_page(html, url=url, ruleset=ruleset, source=source, language=language)
         guards.check_time("extraction")
         article_rules = ruleset.for_article(page.language, source)
         result = _clean_blocks(page.blocks, ruleset, article_rules, title=page.title, metadata=page.metadata,
                                language=page.language, source=source, url=url, removals=page.pruned,
-                               page_held_back=page.held_back)
+                               page_held_back=page.held_back, from_page=True)
     return _with_timeouts(result, timed_out)
 
 
@@ -140,8 +131,9 @@ def _catalogue(ruleset: RuleSet) -> dict[str, detect.Entry]:
 
 
 def _clean_blocks(blocks: list[Block], ruleset: RuleSet, article_rules, *, title, metadata: Metadata,
-                  language, source, url, removals: list[Removal], page_held_back=()) -> CleanResult:
-    context = detect.Context(article_rules, source)
+                  language, source, url, removals: list[Removal], page_held_back=(),
+                  from_page: bool = False) -> CleanResult:
+    context = detect.Context(article_rules, source, language=language, from_page=from_page)
     held: frozenset[str] = frozenset()
     while True:  # a rule that would take the bulk of the article is held back, and the article judged again
         verdicts = detect.Verdicts(blocks, held_back=held)

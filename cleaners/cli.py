@@ -19,7 +19,9 @@ import os
 import shutil
 import stat
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import __version__, guards, settings
 from .api import clean_html, clean_text, rule_catalogue
@@ -39,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         (args.help_for or parser).print_help(sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "url", None) and len(args.files) > 1:
+        # One URL names one article: given to several files it would file them all under one address.
+        args.command_parser.error("--url is the address of one article: give it with one FILE (for several files "
+                                  "of one site, use --source; a page's own canonical URL is used without --url)")
+    if hasattr(args, "files") and _load(args.rules) is None:  # a broken rule file: once, not once per input
+        return EXIT_FAILED
     try:
         return args.run(args)
     except BrokenPipeError:  # `cleaners ... | head` closed the pipe: not an error
@@ -63,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     out = clean.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the whole result as JSON (one line per input)")
     out.add_argument("--explain", action="store_true", help="print each removal with category, rule id and text")
-    clean.set_defaults(run=_cmd_clean)
+    clean.set_defaults(run=_cmd_clean, command_parser=clean)
 
     explain = commands.add_parser("explain", parents=[inputs], help="print the article with its removals marked in place",
                                   description="Print each article with what was removed struck through in place, "
@@ -73,28 +81,30 @@ def _parser() -> argparse.ArgumentParser:
                          help="show each record of page furniture the extractor left out (default: one summary line)")
     explain.add_argument("--width", type=_width, help="wrap lines at this width, 0 for no wrapping "
                                                    "(default: the terminal's width up to 100; no wrapping when piped)")
-    explain.set_defaults(run=_cmd_explain)
+    explain.set_defaults(run=_cmd_explain, command_parser=explain)
 
     report = commands.add_parser("report", parents=[inputs], help="write an HTML review report for files",
                                  description="One self-contained HTML page with each article and its removals "
                                              "struck through in place, coloured by category, rule id on hover.")
     report.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write it (default: stdout)")
     report.add_argument("--title", default="Review report", help="the report's heading")
-    report.set_defaults(run=_cmd_report)
+    report.set_defaults(run=_cmd_report, command_parser=report)
 
     rules = commands.add_parser("rules", help="list, test or check rules", description="Work with rule packs.")
     rules.set_defaults(help_for=rules)
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="COMMAND")
     listing = rule_commands.add_parser("list", help="every rule: id, category, kind, why",
                                        description="List the built-in rules (and --rules directories) and the structure heuristics.")
-    listing.add_argument("--rules", action="append", metavar="DIR", help="also a user rule directory (repeatable)")
+    listing.add_argument("--rules", action="append", type=_rules_dir, metavar="DIR",
+                         help="also a user rule directory (repeatable)")
     listing.add_argument("--category", help="only this category")
     listing.add_argument("--json", action="store_true", help="print JSON (a list of rules)")
     listing.set_defaults(run=_cmd_rules_list)
     testing = rule_commands.add_parser("test", help="run every rule on its own examples",
                                        description="Run every rule on its examples and check that every alternative of "
                                                    "its pattern is needed by one; print the failures. Exit 1 on any failure.")
-    testing.add_argument("--rules", action="append", metavar="DIR", help="also a user rule directory (repeatable)")
+    testing.add_argument("--rules", action="append", type=_rules_dir, metavar="DIR",
+                         help="also a user rule directory (repeatable)")
     testing.add_argument("--json", action="store_true", help="print the failures as JSON")
     testing.set_defaults(run=_cmd_rules_test)
     check = rule_commands.add_parser("check", help="validate a rule directory (or file) of your own",
@@ -114,9 +124,9 @@ def _input_options() -> argparse.ArgumentParser:
     mode.add_argument("--html", dest="mode", action="store_const", const="html", help="inputs are HTML pages")
     mode.add_argument("--text", dest="mode", action="store_const", const="text", help="inputs are extracted text")
     options.add_argument("--source", help="the site the articles come from (default: the URL's registered domain)")
-    options.add_argument("--url", help="the article's URL")
+    options.add_argument("--url", help="the article's URL, with one FILE (default: a page's own canonical URL)")
     options.add_argument("--language", help="language hint, e.g. de or en (default: detected)")
-    options.add_argument("--rules", action="append", metavar="DIR", help="extra rule directory (repeatable)")
+    options.add_argument("--rules", action="append", type=_rules_dir, metavar="DIR", help="extra rule directory (repeatable)")
     options.add_argument("--encoding", type=_text_encoding, help="encoding of text inputs (default: a byte-order mark says, else utf-8)")
     options.add_argument("--no-progress", dest="progress", action="store_false",
                          help="no progress bar (it is only shown on a terminal, for more than one file)")
@@ -137,6 +147,16 @@ def _text_encoding(name: str) -> str:
     except UnicodeError:  # "undefined": a text codec that refuses everything
         raise argparse.ArgumentTypeError(f"{name!r} decodes nothing: it is the codec that always fails") from None
     return name
+
+
+def _rules_dir(value: str) -> str:
+    """--rules: a path that exists. An empty one would be the current folder, where any .toml file
+    (pyproject.toml) would be read as rules."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError('"" (empty): give a folder of .toml rule files')
+    if not Path(value).exists():
+        raise argparse.ArgumentTypeError(f"{value}: no such rule file or directory")
+    return value
 
 
 def _width(value: str) -> int:
@@ -188,8 +208,50 @@ def _clean_one(name: str, args):
     if not data.strip():
         raise CleaningError("empty_input", "empty input")
     mode, content = read_bytes(data, mode=args.mode, encoding=args.encoding)
-    options = dict(source=args.source, url=args.url, language=args.language, rules=args.rules)
+    url = args.url or (page_url(content) if mode == "html" else None)  # so that a saved page meets its site pack
+    options = dict(source=args.source, url=url, language=args.language, rules=args.rules)
     return (clean_html if mode == "html" else clean_text)(content, **options)
+
+
+_HEAD_CHARS = 1_000_000  # a page's <head> is read this far at most (inline scripts and styles can be long)
+
+
+class _HeadURLs(HTMLParser):
+    """The first absolute <link rel="canonical"> and <meta property="og:url"> of a page's head."""
+
+    class Done(Exception):
+        pass
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body":
+            raise self.Done
+        values = {name: (value or "").strip() for name, value in attrs}
+        if tag == "link" and "canonical" in values.get("rel", "").lower().split():
+            self._keep("canonical", values.get("href", ""))
+        elif tag == "meta" and (values.get("property") or values.get("name") or "").lower() == "og:url":
+            self._keep("og:url", values.get("content", ""))
+
+    def _keep(self, key: str, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            self.found.setdefault(key, url)
+
+
+def page_url(page: str) -> str | None:
+    """The page's own URL: its canonical link, else its og:url (absolute http(s) URLs only)."""
+    reader = _HeadURLs()
+    try:
+        reader.feed(page[:_HEAD_CHARS])
+        reader.close()
+    except _HeadURLs.Done:
+        pass
+    except Exception:  # markup the stdlib parser trips on: the URL is only a hint, the page is still cleaned
+        return None
+    return reader.found.get("canonical") or reader.found.get("og:url")
 
 
 def _clean_all(args):
@@ -379,6 +441,9 @@ def _cmd_rules_test(args) -> int:
 
 def _cmd_rules_check(args) -> int:
     target = Path(args.directory)
+    if not args.directory.strip():  # Path("") is the current folder
+        print('cleaners: rules check: the directory is "" (empty): give a folder of .toml rule files', file=sys.stderr)
+        return EXIT_USAGE
     if not target.exists():
         print(f"cleaners: {target}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE

@@ -1,5 +1,5 @@
 """What an input must be to be cleaned, and what any store can hold: the pipeline's checks before and
-after cleaning, and the stand-ins for what no store could hold."""
+after cleaning, the stand-ins for what no store could hold, and every quarantine reason in words."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +9,9 @@ from datetime import datetime
 import pandas as pd
 
 from schemas.models import MAX_ID_CHARS
+from schemas.reasons import reason_code, worded
+
+from .settings import env_name
 
 STRING_FIELDS = ("id", "url", "source", "html", "text", "language")
 # What the store's columns hold (PostgreSQL enforces it; a longer value would fail the whole batch).
@@ -17,6 +20,45 @@ MAX_FIELD_CHARS = {"source": 300, "language": 8}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.($|[/\\])")
+
+
+# The pipeline's reasons come as "<code>: <detail>" (the inbox, these checks, the library's CleaningError
+# codes, the cleaning worker); an editor reads each as a sentence, the code kept beside it. Each entry:
+# the code, and the sentence around the detail. Codes not listed keep their detail as the sentence: it
+# is one already ("cleaning did not finish in 25 s ...", "page has more than 50,000 start tags ...").
+_IN_WORDS = {
+    "malformed JSON": ("malformed_json", "the record is not valid JSON ({detail})"),
+    "malformed record": ("malformed_record", "the record cannot be used: {detail}"),
+    "invalid id": ("invalid_id", "the id cannot be used: {detail}"),
+    "refused": ("refused", "the file was not read: {detail}"),
+    "unreadable": ("unreadable", "the file could not be read: {detail}"),
+    "undecodable": ("undecodable", "the text cannot be read: {detail}"),
+    "binary_input": ("binary_input", "the input is not text: {detail}"),
+    "not_html": ("not_html", "the input is not an HTML page: {detail}"),
+    "empty_input": ("empty_input", "the input is empty: there is nothing to clean"),
+    "no_article": ("no_article", "no article text was found in the page"),
+    "empty": ("empty", "{detail}: no article is left to publish"),
+    "over_pruned": ("over_pruned", "{detail}, under 40 % of what came in: held back in case a rule took too much"),
+    "held_back": ("held_back", f"rule {{detail}}, so the article is held for review ({env_name('quarantine_held_back')})"),
+    "duplicate_id": ("duplicate_id", "{detail}; none of them is published while they differ"),
+    "internal_error": ("internal_error", "the cleaner failed on this input ({detail}); this is a bug to report"),
+}
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def in_words(reason: str) -> str:
+    """A quarantine reason as an editor reads it: a sentence, its machine code in brackets at the end
+    ("the record is not valid JSON (...) [malformed_json]"). Reasons already in words (the schemas'
+    failures, schemas/reasons.py) are left as they are."""
+    if reason_code(reason):
+        return reason
+    head, colon, detail = reason.partition(": ")
+    if colon and head in _IN_WORDS:
+        code, sentence = _IN_WORDS[head]
+        return worded(sentence.replace("{detail}", detail), code)
+    if colon and _CODE.fullmatch(head):
+        return worded(detail, head)
+    return worded(reason, "other")
 
 
 def id_problem(article_id) -> str | None:

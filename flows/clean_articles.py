@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE as NO_CACHE
@@ -14,7 +15,7 @@ from .artifacts import publish_artifacts
 from .options import RunOptions, run_parameters
 from .settings import FlowSettings
 from .store import Store, resolve_url, safe_url
-from .summary import Counts, RunSummary
+from .summary import LISTED_IDS, Counts, RunSummary
 from .task_runners import make_task_runner
 
 MAX_IN_FLIGHT = 8  # batches being cleaned at once: keeps memory flat on huge inboxes
@@ -33,6 +34,9 @@ def clean_batch(locators: list[inbox.Locator], options: RunOptions, settings: Fl
     from .pipeline import process_batch  # here, not at the top: see flows/options.py
 
     batch = process_batch(locators, options, settings)
+    if batch["filtered"]:  # which inputs a filter left out, for the run's outcomes table (the ledger has the rest)
+        handled = {entry["article_id"] for entry in batch["ledger"]}
+        batch["filtered_ids"] = [loc.id for loc in locators if loc.id not in handled][:min(batch["filtered"], LISTED_IDS)]
     for line in batch["stopped"]:  # a record that hung or killed its cleaning worker (flows/watchdog.py)
         get_run_logger().warning("cleaning worker stopped: %s", line)
     return batch
@@ -55,6 +59,9 @@ def clean_batches(options: RunOptions, settings: FlowSettings, run_id: str) -> t
     writer at a time) and keep up to MAX_IN_FLIGHT batches in hand."""
     locators = list_inbox(options)
     totals = Counts()
+    if options.article_ids:  # a typo in an id must not pass silently as "published 0"
+        known = {loc.id for loc in locators}
+        totals.unmatched_ids = [article_id for article_id in options.article_ids if article_id not in known]
     cleaning = []
     for start in range(0, len(locators), options.batch_size):
         cleaning.append(clean_batch.submit(locators[start:start + options.batch_size], options, settings))
@@ -69,7 +76,7 @@ def clean_batches(options: RunOptions, settings: FlowSettings, run_id: str) -> t
 @run_parameters  # its parameters are RunOptions' fields, flat: the Run form, deployments and callers use them
 def clean_articles(**parameters) -> RunSummary:
     """Clean the articles of an inbox, validate them, publish them or quarantine them with reasons."""
-    options = RunOptions(**parameters)
+    options = RunOptions.of_parameters(parameters)  # the Run form's empty fields are options not set
     settings = FlowSettings.read()
     store_url = resolve_url(options.store_url, settings)
     options = options.model_copy(update={"store_url": SecretStr(store_url)})  # resolved once, for every task
@@ -79,11 +86,14 @@ def clean_articles(**parameters) -> RunSummary:
     store.start_run(run_id, options.model_dump(mode="json") | {"store_url": safe_url(store_url)})
     runner = make_task_runner(options.task_runner)
     inputs, counts = clean_batches.with_options(task_runner=runner)(options, settings, run_id)
-    exported = store.export(options.export, run_id=run_id) if options.export else None
+    exported = store.export(options.export, options) if options.export else None  # what the store holds, not only this run
     summary = RunSummary.of(counts, run_id=run_id, inputs=inputs, rules_version=rules_version,
-                            store=safe_url(store_url), exported=exported)
+                            store=safe_url(store_url), exported=exported, filters=options.filters_shown())
+    logger = get_run_logger()
+    for warning in summary.warnings():
+        logger.warning(warning)
+    summary = replace(summary, report=publish_artifacts(summary, store, options.rules_dir, settings, counts.filtered_ids))
     store.finish_run(run_id, summary.as_dict())
-    publish_artifacts(summary, store, options.rules_dir, settings.report_dir)
-    get_run_logger().info("published %s, quarantined %s, unchanged %s of %s inputs", summary.published,
-                          summary.quarantined, summary.unchanged, summary.inputs)
+    logger.info("published %s, quarantined %s, unchanged %s, filtered out %s of %s inputs", summary.published,
+                summary.quarantined, summary.unchanged, summary.filtered, summary.inputs)
     return summary

@@ -27,12 +27,20 @@ class FlowSettings(BaseSettings):
         3, ge=1, description="In how many published articles of one source a paragraph must appear to be taken "
                              "out as that source's boilerplate (template memory).")
     ui_port: int = Field(4200, gt=0, lt=65536, description="Port of the local Prefect server and UI of `python -m flows ui`.")
+    report_port: int | None = Field(
+        None, gt=0, lt=65536, description="Port on which `python -m flows ui` serves the review reports over HTTP "
+                                          "(127.0.0.1 only; default: `CLEANERS_UI_PORT` + 1); the runs' report links use it.")
     quarantine_held_back: bool = Field(
         False, description="Quarantine an article on which a rule was held back (it would have taken the bulk "
                            "of the article), instead of publishing it with the rule's text kept.")
     stall_seconds: float | None = Field(
         None, description="Seconds the cleaning worker may take over one record before it is killed and the record "
                           "retried alone (default: max(60, 3 x the time budget); 0 switches the worker's limits off).")
+
+    @property
+    def report_port_used(self) -> int:
+        """The review reports' port: the setting, else the one after the UI's."""
+        return self.report_port or (self.ui_port + 1 if self.ui_port < 65535 else self.ui_port - 1)
 
     @classmethod
     def read(cls) -> FlowSettings:

@@ -3,6 +3,7 @@ extractor taken care of first (invalid character references, lists nested past r
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.html
 from lxml import etree
@@ -41,14 +42,27 @@ def paragraph_sample(tree, enough: int = 4000) -> str:
     return " ".join(parts)
 
 
-# trafilatura's parser options, but lxml.html's element classes looked up in C: lxml.html asks a
-# Python function for the class of every element object it makes (to give form fields their own
-# classes, which nothing here uses), and the extractor and the rules make thousands per page.
-_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
-                               remove_comments=True, remove_pis=True)
-_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
-    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+# One parser per thread. lxml gives a thread the libxml2 string dictionary of the first parser
+# context it parses with (parser.pxi, _getThreadDict), and a shared parser's context holds the dict
+# of the last thread that used it: with one module-level parser every thread ended up on one dict,
+# which libxml2 does not lock, and threads adding names to it at once (parsing, copying trees)
+# crashed with a double free or a segfault. A thread's own parser gives it its own dict before
+# trafilatura's and lxml.html's shared parsers (its fallbacks use them) are ever reached.
+_PARSERS = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # trafilatura's parser options, but lxml.html's element classes looked up in C: lxml.html asks a
+        # Python function for the class of every element object it makes (to give form fields their own
+        # classes, which nothing here uses), and the extractor and the rules make thousands per page.
+        parser = _PARSERS.parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                                        remove_comments=True, remove_pis=True)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
 
 
 def parse_page(html: str | bytes):
@@ -94,7 +108,7 @@ def _valid_reference(match: re.Match) -> str:
 
 def _parse(text: str | bytes):
     try:
-        return lxml.html.fromstring(text, parser=_PARSER)
+        return lxml.html.fromstring(text, parser=_parser())
     except ValueError:  # a string that declares its encoding: lxml wants the bytes
         return _parse(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else None
     except etree.LxmlError:  # nothing parseable

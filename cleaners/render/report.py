@@ -1,12 +1,15 @@
-"""The review report: each article with its removals shown in place, as one self-contained HTML file.
+"""The review report: each article with its removals shown in place, as one self-contained HTML file,
+and the same review in Markdown, shortened to the removals and what surrounds them (`render_markdown`).
 
-`layout(result)` puts an article's removals back between the blocks that were kept; the HTML report
-and `cleaners explain` both draw from it. No JavaScript and no external assets: the file can be
-mailed, archived or opened from a Prefect artifact link as it is.
+`layout(result)` puts an article's removals back between the blocks that were kept; the HTML report,
+the Markdown review and `cleaners explain` all draw from it. No JavaScript and no external assets:
+the file can be mailed, archived or opened from a Prefect artifact link as it is.
 """
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..model import CATEGORIES, CleanResult, Metadata, Removal
+from ..source import registered_domain
 from ..text.blocks import looks_like_heading
 
 # Page elements can be whole sidebars: show this much of each, the rest is summarised.
@@ -125,6 +129,45 @@ def hover(removal: Removal) -> str:
     return f"{removal.category} · {removal.rule_id} ({where})" + (f" — {removal.why}" if removal.why else "")
 
 
+# A title's last part after a separator, as in "Headline | Site", "Headline - Site" or "Headline – Site".
+_TITLE_SUFFIX = re.compile(r"^(?P<title>.*\S)\s+(?:[|\u2013\u2014\u00b7\u2022»]|-{1,2})\s+(?P<site>[^|\u2013\u2014\u00b7\u2022»]+)$")
+_SUFFIX_WORDS = 6
+# Letters spelled out the way domain names write them, so that "Süddeutsche" is sueddeutsche.de.
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def display_title(result: CleanResult) -> str | None:
+    """The title as a reader should see it: without a trailing site name ("Headline | DER SPIEGEL") when
+    the suffix names the article's site, as its source or URL gives it. A suffix that does not name the
+    site is part of the title ("Krieg in Nahost - Was wir wissen") and stays."""
+    title = result.title
+    match = _TITLE_SUFFIX.match(title or "")
+    if not match or len(match.group("site").split()) > _SUFFIX_WORDS:
+        return title
+    names = _site_names(result.source, result.url)
+    site = _letters(match.group("site"))
+    words = {_letters(word) for word in match.group("site").split()}
+    if any(site == name or name in words or (len(name) >= 4 and name in site) for name in names):
+        return match.group("title")
+    return title
+
+
+def _site_names(source: str | None, url: str | None) -> set[str]:
+    """The site's names as its domain writes them: 'spiegel' and 'spiegelde' for spiegel.de, 'alice' for
+    alice.blogspot.com (a registered domain's first label is the site's own name)."""
+    names = set()
+    for domain in {source, registered_domain(url) if url else None}:
+        if domain and "." in domain:
+            names.update(name for name in (_letters(domain.split(".")[0]), _letters(domain)) if len(name) >= 2)
+    return names
+
+
+def _letters(text: str) -> str:
+    """Lower-case letters and digits only, accents spelled out or dropped: 'ZEIT ONLINE' -> 'zeitonline'."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_SPELLED))
+    return "".join(c for c in text if c.isalnum() and c.isascii())
+
+
 # --- HTML -----------------------------------------------------------------------------------------
 
 # One colour per category; the struck text keeps a tint of it so the category shows at a glance.
@@ -155,6 +198,8 @@ h1 { font-size: 1.5rem; margin: .5rem 0; }
 .legend li.none { opacity: .45; }
 .toc { font-size: .9rem; columns: 2; column-gap: 3rem; margin: .5rem 0; }
 .toc li { break-inside: avoid; }
+.toc .name, .toc .site { font-size: .8rem; }
+.toc .site { color: #666; }
 article.doc { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 1rem 1.5rem; margin: 1.2rem 0; }
 article.doc > h2 { font-size: 1.35rem; margin: .2rem 0 .3rem; }
 .name { color: #666; font-size: .85rem; font-family: ui-monospace, monospace; word-break: break-all; }
@@ -205,9 +250,14 @@ def render_report(items: Iterable[tuple[str, CleanResult]], *, title: str = "Rev
                    f"{category} {counts[category]}</li>")
     out.append("</ul>")
     if len(items) > 1:
+        titles = Counter(display_title(result) or name for name, result in items)
         out.append('<ol class="toc">')
-        out.extend(f'<li><a href="#a{n}">{escape(result.title or name)}</a> ({len(result.removals)})</li>'
-                   for n, (name, result) in enumerate(items, 1))
+        for n, (name, result) in enumerate(items, 1):
+            title = display_title(result) or name
+            # Two articles of one title are told apart by their id (the source alone may be the same).
+            told = f' <span class="name">{escape(name)}</span>' if titles[title] > 1 and title != name else ""
+            site = f' <span class="site">{escape(result.source)}</span>' if result.source else ""
+            out.append(f'<li><a href="#a{n}">{escape(title)}</a>{told}{site} ({len(result.removals)})</li>')
         out.append("</ol>")
     out.append("</header><main>")
     if failures:
@@ -233,8 +283,8 @@ def _category_css() -> str:
 
 def _article(n: int, name: str, result: CleanResult) -> str:
     shape = layout(result)
-    out = [f'<article class="doc" id="a{n}">', f"<h2>{escape(result.title or '(no title)')}</h2>",
-           f'<div class="name">{escape(name)}</div>', _metadata(result)]
+    out = [f'<article class="doc" id="a{n}">', f"<h2>{escape(display_title(result) or '(no title)')}</h2>",
+           f'<div class="name">{escape(name)}{_link(result.url)}</div>', _metadata(result)]
     if result.warnings:
         out.append("<div>" + "".join(f'<span class="warn" title="{escape(WARNINGS.get(w, w))}">{escape(w)}</span>'
                                       for w in result.warnings) + "</div>")
@@ -279,6 +329,8 @@ def _metadata(result: CleanResult) -> str:
     if result.url:
         url = escape(result.url)
         rows.append(("url", f'<a href="{url}">{url}</a>' if result.url.startswith(("http://", "https://")) else url))
+    if result.title and display_title(result) != result.title:
+        rows.append(("page title", escape(result.title)))
     cells = "".join(f'<dt>{key}</dt><dd class="meta-{key}">{value}</dd>' for key, value in rows)
     return f'<dl class="meta">{cells}</dl>'
 
@@ -302,6 +354,14 @@ def _struck(removal: Removal, text: str) -> str:
             f'title="{escape(hover(removal))}">{escape(text)}</del>')
 
 
+def _link(url: str | None) -> str:
+    """ · and the article's address, linked when it is a web address."""
+    if not url:
+        return ""
+    shown = escape(url)
+    return f' · <a href="{shown}">{shown}</a>' if url.startswith(("http://", "https://")) else f" · {shown}"
+
+
 def _badge(removal: Removal) -> str:
     return f'<span class="badge cat-{escape(removal.category)}">{escape(removal.category)}</span>'
 
@@ -310,6 +370,105 @@ def _shorten(text: str) -> str:
     if len(text) <= MAX_ELEMENT_CHARS:
         return text
     return f"{text[:MAX_ELEMENT_CHARS].rstrip()} … ({len(text) - MAX_ELEMENT_CHARS} more characters)"
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+
+MD_CONTEXT_CHARS = 280  # a kept paragraph next to a removal: this much of it
+MD_REMOVED_CHARS = 400  # a removed span: this much of it (page elements can be whole sidebars)
+MD_LINES = 40  # lines with a removal shown per article; the HTML report has every one
+# Characters that Markdown (CommonMark, GFM) reads as markup anywhere in a line; backslash-escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])")
+
+
+def render_markdown(items: Iterable[tuple[str, CleanResult]], *, heading: str = "###") -> str:
+    """The review in Markdown, for places that show Markdown but no HTML file (a Prefect artifact):
+    for each (name, result) its title, name and address, what was removed by category, and its
+    removals struck through in place (~~like this~~) with the category and rule id beside each,
+    between the kept paragraphs next to them; other kept paragraphs are summed up in one line.
+    Page furniture the extractor left out is one summary line, as in `cleaners explain`."""
+    out = []
+    for name, result in items:
+        out += ["", f"{heading} {_md(display_title(result) or '(no title)')}", ""]
+        where = " · ".join(part for part in (f"`{_code(name)}`", _md(result.source or ""), _md_url(result.url)) if part)
+        by_category = Counter(r.category for r in result.removals)
+        summary = ", ".join(f"{c} {k}" for c, k in by_category.most_common()) or "nothing removed"
+        out += [where, "", f"{len(result.removals)} removal(s): {summary}"
+                + (f" · warnings: {', '.join(result.warnings)}" if result.warnings else ""), ""]
+        out += _md_article(result)
+    return "\n".join(out).strip() + "\n"
+
+
+def _md_article(result: CleanResult) -> list[str]:
+    shape = layout(result)
+    out = []
+    furniture = [r for r in shape.pruned if r.category == "furniture"]
+    if furniture:
+        words = sum(len(r.text.split()) for r in furniture)
+        out += [f"_Page furniture the extractor left out: {words} words in {len(furniture)} record(s)._", ""]
+    pruned = [r for r in shape.pruned if r.category != "furniture"]
+    if pruned:
+        out += [f"Removed from the page before extraction ({len(pruned)}):", ""]
+        out += [f"- {_md_struck(r, r.text)}" for r in pruned[:MD_LINES]]
+        if len(pruned) > MD_LINES:
+            out.append(f"- _and {len(pruned) - MD_LINES} more_")
+        out.append("")
+    marked = [i for i, line in enumerate(shape.lines) if any(p.removal for p in line.pieces)]
+    shown = sorted({j for i in marked[:MD_LINES] for j in (i - 1, i, i + 1) if 0 <= j < len(shape.lines)})
+    previous = -1
+    for index in shown:
+        if index > previous + 1:
+            out += [f"_[{index - previous - 1} paragraph(s) kept]_", ""]
+        out += [_md_line(shape.lines[index], index in marked), ""]
+        previous = index
+    rest = len(shape.lines) - previous - 1
+    if len(marked) > MD_LINES:
+        out += [f"_[{len(marked) - MD_LINES} more paragraph(s) with removals, and the rest of the article: "
+                "see the HTML report]_", ""]
+    elif rest > 0:
+        out += [f"_[{rest} paragraph(s) kept]_", ""]
+    return out
+
+
+def _md_line(line: Line, marked: bool) -> str:
+    if line.removal is not None:
+        return _md_struck(line.removal, line.pieces[0].text)
+    parts = [_md_struck(p.removal, p.text) if p.removal else _md(_shorten_to(p.text, MD_CONTEXT_CHARS) if not marked else p.text)
+             for p in line.pieces]
+    text = " ".join(part for part in parts if part)
+    if line.kind == "heading":
+        return f"**{text}**"
+    if line.kind == "quote":
+        return f"> {text}"
+    return f"• {text}" if line.kind == "item" else text
+
+
+def _md_struck(removal: Removal, text: str) -> str:
+    text = _md(_shorten_to(" ".join(text.split()), MD_REMOVED_CHARS))
+    return f"~~{text}~~ _[{removal.category} · `{_code(removal.rule_id)}`]_" if text else ""
+
+
+def _md(text: str) -> str:
+    """Text shown as it is: one line, markup characters escaped (no HTML, links or emphasis from it)."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_LINE_START.sub(r"\1\\\2", text)
+
+
+def _code(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _md_url(url: str | None) -> str:
+    if not url:
+        return ""
+    if url.startswith(("http://", "https://")) and not re.search(r"[\s<>()\[\]]", url):
+        return f"<{url}>"
+    return _md(url)
+
+
+def _shorten_to(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
 # --- from the pipeline's store --------------------------------------------------------------------

@@ -117,10 +117,15 @@ def load_rules(extra: str | Path | list | tuple | RuleSet | None = None) -> Rule
     paths = [extra] if isinstance(extra, (str, Path)) else list(extra)
     files = list(_pack_files(BUILTIN_DIR))
     for path in paths:
+        if not str(path).strip():  # Path("") is the current folder: a project's pyproject.toml would load as rules
+            raise RuleError('the rules directory is "" (empty): give a folder of .toml rule files, or leave it out')
         path = Path(path)
         if not path.exists():
             raise RuleError(f"{path}: no such rule file or directory")
-        files.extend(_pack_files(path) if path.is_dir() else [path])
+        found = _pack_files(path) if path.is_dir() else (path,)
+        if not found:
+            raise RuleError(f"{path}: no rule files in this folder (looked for *.toml and sites/*.toml)")
+        files.extend(found)
     return _load_files(_stamped(files))
 
 
@@ -169,6 +174,8 @@ def _load_files(stamped_files: tuple) -> RuleSet:
             raise RuleError(f"{path}: not a valid TOML file: {exc}") from None
         except RecursionError:  # [[[[...]]]]: deeper than the parser's stack
             raise RuleError(f"{path}: not a valid TOML file: values nested too deeply to read") from None
+        if "pack" not in data and "rules" not in data:  # pyproject.toml, a config file: not rules
+            raise RuleError(f"{path}: not a rule file (it has neither a [pack] table nor [[rules]])")
         pack = data.get("pack", {})
         sites = tuple(pack.get("sites", ()))
         pack_languages = pack.get("languages", ["*"])  # the default of the pack's rules

@@ -23,7 +23,7 @@ from cleaners import guards
 from ..store import resolve_url
 from . import folder, jsonl, parquet, table
 from .folder import FILE_SUFFIXES, OUTSIDE
-from .records import FIELDS, MAX_PAYLOAD_CHARS, BadRecord, Locator, derive_id, input_hash, nfc
+from .records import FIELDS, MAX_PAYLOAD_CHARS, BadRecord, Locator, derive_id, id_of, input_hash, nfc
 
 __all__ = ["FIELDS", "FILE_SUFFIXES", "MAX_PAYLOAD_CHARS", "OUTSIDE", "BadRecord", "Locator", "derive_id",
            "input_hash", "read", "read_pairs", "scan"]
@@ -88,18 +88,23 @@ def _resolve_duplicates(locators: list[Locator], store_url: str | None) -> list[
         groups.setdefault(loc.id if loc.id is not None else f"\0{index}", []).append(index)
     drop: set[int] = set()
     marked: dict[int, str] = {}
+    relisted: dict[int, str] = {}
     for members in groups.values():
         if len(members) < 2:
             continue
         first_of: dict[str, int] = {}
         for loc, item in read_pairs([locators[i] for i in members], store_url):
             index = next(i for i in members if locators[i] is loc)
+            if id_of(item) != loc.id:  # listed under the id its start gave, but it reads as another (broken)
+                relisted[index] = id_of(item)
+                continue
             first_of.setdefault(input_hash(item), index)
+        members = [i for i in members if i not in relisted]
         keep = sorted(first_of.values())
         drop.update(i for i in members if i not in keep)
         if len(keep) > 1:
             labels = ", ".join(locators[i].label for i in keep[:10]) + (", ..." if len(keep) > 10 else "")
             for i in keep:
                 marked[i] = f"duplicate_id: {len(keep)} inputs of the inbox have this id with different content ({labels})"
-    return [replace(loc, conflict=marked[i]) if i in marked else loc
+    return [replace(loc, conflict=marked[i]) if i in marked else replace(loc, id=relisted[i]) if i in relisted else loc
             for i, loc in enumerate(locators) if i not in drop]

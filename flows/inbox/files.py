@@ -90,6 +90,39 @@ def read_line(handle, limit: int | None) -> tuple[bytes, int]:
     return TOO_LONG, size
 
 
+_CHUNK = 1 << 22  # what `lines` reads at a time
+
+
+def lines(handle, limit: int | None):
+    """(offset, line) of each line to the end of the file, as read_line gives them (TOO_LONG
+    for a line over `limit`, whose bytes are dropped as they are read). Read in large chunks: a
+    line at a time costs listing a large inbox more than finding its records' ids."""
+    position = start = 0  # the file offsets of the chunk and of the current line
+    carry = b""  # the current line's bytes from earlier chunks
+    too_long = False
+    while chunk := handle.read(_CHUNK):
+        begin = 0
+        while (newline := chunk.find(b"\n", begin)) >= 0:
+            end = newline + 1
+            line = TOO_LONG if too_long else carry + chunk[begin:end] if carry else chunk[begin:end]
+            yield start, TOO_LONG if line is not TOO_LONG and _over(line, limit) else line
+            carry, too_long, start, begin = b"", False, position + end, end
+        if not too_long and begin < len(chunk):
+            carry += chunk[begin:]
+            too_long = bool(limit) and len(carry) > limit + 2  # room for the line end
+            carry = b"" if too_long else carry
+        position += len(chunk)
+    if too_long or carry:
+        yield start, TOO_LONG if too_long or _over(carry, limit) else carry
+
+
+def _over(line: bytes, limit: int | None) -> bool:
+    """Over the limit: more than `limit` bytes without its line end, more than `limit` + 2 with it."""
+    if not limit or len(line) <= limit:  # the usual case: no copy of the line
+        return False
+    return len(line) > limit + 2 or len(line.rstrip(b"\r\n")) > limit
+
+
 def too_large(label: str, size: str, head: bytes) -> BadRecord:
     return BadRecord(label, f"too_large: {size}, over the limit of {max_bytes():,} bytes "
                             f"({settings.ENV['max_input_bytes']})", payload(head))

@@ -19,7 +19,7 @@ from cleaners.text.decode import decode_page, decode_text
 
 from . import jsonl
 from .files import Unreadable, open_input, read_limited, too_large
-from .records import BadRecord, Locator, from_json_bytes, id_of, make_record, nfc, undecodable
+from .records import BadRecord, Locator, from_json_bytes, listed_id, make_record, nfc, undecodable
 
 FILE_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
 OUTSIDE = "refused: symbolic link leading outside the inbox"
@@ -42,8 +42,19 @@ def scan(root: Path) -> list[Locator]:
 def file_locator(path: Path, label: str, root: Path | None = None) -> Locator:
     loc = Locator("file", str(path), 0, label, label.rsplit(".", 1)[0], root=str(root or ""))
     if label.lower().endswith(".json"):  # its id is inside
-        loc = replace(loc, id=id_of(read(loc)))
+        loc = replace(loc, id=_json_file_id(loc))
     return loc
+
+
+def _json_file_id(loc: Locator) -> str:
+    """The id a .json file's record will have (as `read` would give it), without decoding the record
+    where its start says it (records.listed_id)."""
+    try:
+        with open_input(Path(loc.path), Path(loc.root) if loc.root else None) as handle:
+            data, over = read_limited(handle)
+    except Unreadable:
+        return loc.id
+    return loc.id if over else listed_id(data, loc.id)
 
 
 def read(loc: Locator) -> dict | BadRecord:

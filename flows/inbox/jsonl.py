@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files import TOO_LARGE_PAYLOAD, TOO_LONG, Unreadable, max_bytes, open_input, read_line, too_large
-from .records import BadRecord, Locator, from_json_bytes, id_of
+from .files import TOO_LARGE_PAYLOAD, TOO_LONG, Unreadable, lines, max_bytes, open_input, read_line, too_large
+from .records import BadRecord, Locator, from_json_bytes, listed_id
 
 
 def scan(path: Path, label: str, root: Path | None = None) -> list[Locator]:
-    """A locator per non-blank line, labelled "<label>:<line number>", with the record's id."""
-    locators, offset, number = [], 0, 0
-    limit = max_bytes()
+    """A locator per non-blank line, labelled "<label>:<line number>", with the record's id (read from
+    the line's start where it can be, records.listed_id)."""
+    locators = []
     try:
         handle = open_input(path, root)
     except Unreadable as exc:
         return [Locator("refused", str(path), str(exc), label, label)]
+    where, below = str(path), str(root or "")  # one string for all the file's locators
     with handle:
-        while True:
-            start = offset
-            line, size = read_line(handle, limit)
-            if not size:
-                break
-            number += 1
-            offset += size
-            if line.strip():
+        for number, (start, line) in enumerate(lines(handle, max_bytes()), 1):
+            if not line.isspace():  # isspace: no copy of the line, as strip would make
                 line_label = f"{label}:{number}"
-                article_id = line_label if line is TOO_LONG else id_of(from_json_bytes(line, line_label))
-                locators.append(Locator("line", str(path), start, line_label, article_id, root=str(root or "")))
+                article_id = line_label if line is TOO_LONG else listed_id(line, line_label)
+                locators.append(Locator("line", where, start, line_label, article_id, root=below))
     return locators
 
 

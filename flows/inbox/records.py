@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -56,6 +57,30 @@ def derive_id(record: dict, label: str) -> str:
 
 def id_of(item: dict | BadRecord) -> str:
     return item.id if isinstance(item, BadRecord) else item["id"]
+
+
+# A record that starts with its id as a string, as json.dumps and most writers put it. The id is
+# read from there, without decoding the whole record (a page of hundreds of KB): listing a large
+# inbox would otherwise decode every record before the first batch starts.
+_LEADING_ID = re.compile(rb'[ \t\r]*\{[ \t\r]*"id"[ \t\r]*:[ \t\r]*("(?:[^"\\\x00-\x1f]|\\.)*")[ \t\r]*,')
+
+
+def listed_id(raw: bytes, label: str) -> str:
+    """The id the JSON record in `raw` will have when read (from_json_bytes), for listing: from the
+    record's start when it opens with a non-empty string id, ends as an object and holds no NUL
+    byte; else the record is decoded. So a record broken in the middle (bad JSON or UTF-8), or one
+    naming "id" twice (JSON keeps the last; no JSON writer does that), is listed under the id it
+    starts with; read, it is what it always was (quarantined under its label; the last id). scan
+    reads again the inputs of every id it lists twice, so no such listing makes a duplicate."""
+    found = _LEADING_ID.match(raw)
+    if found and raw[-64:].rstrip(b" \t\r\n").endswith(b"}") and b"\x00" not in raw:
+        try:
+            article_id = json.loads(found.group(1))
+        except ValueError:  # an escape JSON does not know: the record is broken, and decoding says how
+            article_id = None
+        if article_id:
+            return nfc(article_id)
+    return id_of(from_json_bytes(raw, label))
 
 
 def nfc(text: str) -> str:

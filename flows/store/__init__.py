@@ -1,7 +1,8 @@
 """The store: SQLAlchemy Core over SQLite (default, embedded) or PostgreSQL (production).
 
 `tables` defines the tables, `engine` opens a store, `publishing` writes a batch, `reading` reads,
-exports and keeps each run's row; `urls` says which store a run uses and shows it without secrets.
+exports and keeps each run's row; `selection` is a run's filters (for its inputs and for exports);
+`urls` says which store a run uses, which driver opens it, and shows it without secrets.
 Every value reaches SQL as a bound parameter; identifiers come from this package only.
 
 Faults: a publish that loses its connection (the server went away, the connection was killed, a
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 from .engine import StoreUnavailable, engine_for, forget_engine, sqlite_file
 from .publishing import Publishing
-from .reading import Reading, export_path
+from .reading import Reading, export_path, markdown_body
+from .selection import selected
 from .tables import articles, ledger, meta, quarantine, removals, runs, template_seen
-from .urls import STORE_URL_ENV, resolve_url, safe_url
+from .urls import STORE_URL_ENV, StoreURLError, driver_url, resolve_url, safe_url
 
 __all__ = [
-    "STORE_URL_ENV", "Store", "StoreUnavailable", "articles", "engine_for", "export_path",
-    "forget_engine", "ledger", "meta", "quarantine", "removals", "resolve_url", "runs", "safe_url", "sqlite_file",
-    "template_seen",
+    "STORE_URL_ENV", "Store", "StoreURLError", "StoreUnavailable", "articles", "driver_url", "engine_for", "export_path",
+    "forget_engine", "ledger", "markdown_body", "meta", "quarantine", "removals", "resolve_url", "runs", "safe_url",
+    "selected", "sqlite_file", "template_seen",
 ]
 
 

@@ -2,6 +2,7 @@
 check without showing a secret of the URL. Also the small SQL helpers the store's modules share."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,10 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .tables import meta
-from .urls import STORE_URL_ENV, safe_url, scrubbed
+from .urls import STORE_URL_ENV, driver_url, safe_url, scrubbed
 
 PG_LOCK_TIMEOUT_MS = 10_000
 PG_IDLE_IN_TRANSACTION_MS = 15_000
+# What the server says when the URL names a database or a user it does not have (in English, the
+# server's default language; another language gets the general message).
+_MISSING = re.compile(r'FATAL:\s+(database|role) "([^"]+)" does not exist')
 
 
 class StoreUnavailable(RuntimeError):
@@ -55,6 +59,15 @@ def unavailable(url: str, exc: Exception) -> str:
     """Why the store cannot be used, without its secrets, and what to check."""
     reason = f"{type(getattr(exc, 'orig', None) or exc).__name__}: {short(exc, url)}"
     parsed = sa.engine.make_url(url)
+    missing = _MISSING.search(short(exc, url))
+    if missing:
+        kind, name = missing.groups()
+        where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        options = f"-h {parsed.host or 'localhost'} -p {parsed.port or 5432}" + (
+            f" -U {parsed.username}" if parsed.username and kind == "database" else "")
+        if kind == "database":
+            return f"store {safe_url(url)}: database {name} does not exist on {where}; create it with createdb {options} {name}"
+        return f"store {safe_url(url)}: user {name} does not exist on {where}; create it with createuser {options} {name}"
     if parsed.get_backend_name() == "sqlite":
         what = f"the SQLite file {parsed.database}"
         check = ("that its folder exists or can be created, and that this user may write to the folder and "
@@ -96,6 +109,7 @@ def chunks(items: list, size: int = 500):
 
 def _open(url: str) -> sa.Engine:
     """A new engine on the store, its tables created."""
+    url = driver_url(url)  # StoreURLError (a setting to correct) before any driver is loaded
     path = sqlite_file(url)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)

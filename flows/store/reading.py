@@ -1,17 +1,24 @@
-"""Reading the store, exporting what it published, and each run's row in `runs` (its parameters when
-it starts, its summary when it ends)."""
+"""Reading the store, exporting what it holds, and each run's row in `runs` (its parameters when it
+starts, its summary when it ends)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from cleaners.text.blocks import split_blocks
+
 from .engine import StoreUnavailable, chunks, insert_ignore, now, unavailable
+from .selection import selected
 from .tables import articles, quarantine, removals, runs, template_seen
+from .urls import safe_url
+
+log = logging.getLogger(__name__)
 
 
 class Reading:
@@ -95,30 +102,53 @@ class Reading:
         with self._writing() as conn:
             conn.execute(runs.update().where(runs.c.run_id == run_id)
                          .values(finished_at=now(), summary=json.dumps(summary, default=str)))
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """SQLite: move the write-ahead log into the database file, so that the .db file alone (copied,
+        mailed, opened read-only) holds everything. A reader still busy elsewhere can keep part of the
+        log until the next checkpoint; nothing is lost either way."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:  # waits (up to the busy timeout) for another process's write or read to end
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sa.exc.OperationalError as exc:  # everything is written already: the next checkpoint moves it
+            log.warning("store %s: the write-ahead log was not checkpointed (%s)", safe_url(self.url), exc.orig)
 
     # --- export -----------------------------------------------------------------------------------
 
-    def export(self, target: str | Path, run_id: str | None = None) -> int:
-        """Write published articles to a .jsonl file, or to one Markdown file each in a folder."""
+    def export(self, target: str | Path, filters=None) -> int:
+        """Write what the store holds (the latest version of each article), or the articles a run's
+        filters select (`filters`: RunOptions, or anything with article_ids, source, since and until),
+        to a .jsonl file, or to one Markdown file each in a folder. Nothing is cleaned again.
+        Returns how many articles were written."""
         target = Path(target)
-        query = sa.select(articles).order_by(articles.c.id)
-        if run_id:
-            query = query.where(articles.c.run_id == run_id)
         count = 0
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings()
-            if target.suffix == ".jsonl":
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with target.open("w", encoding="utf-8") as out:
-                    for row in rows:
-                        out.write(json.dumps(_public(row), ensure_ascii=False, default=str) + "\n")
-                        count += 1
-            else:
-                target.mkdir(parents=True, exist_ok=True)
-                for row in rows:
-                    export_path(target, row["id"]).write_text(_markdown(row), encoding="utf-8")
+        if target.suffix == ".jsonl":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("w", encoding="utf-8") as out:
+                for row in self._exported(filters):
+                    out.write(json.dumps(_public(row), ensure_ascii=False, default=str) + "\n")
                     count += 1
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            for row in self._exported(filters):
+                export_path(target, row["id"]).write_text(_markdown(row), encoding="utf-8")
+                count += 1
         return count
+
+    def _exported(self, filters):
+        """The articles to export, by id, read a slice at a time (a large store is never held whole)."""
+        ids = sorted(filters.article_ids) if filters is not None and filters.article_ids else None
+        with self.engine.connect() as conn:
+            for chunk in chunks(ids) if ids else [None]:
+                query = sa.select(articles).order_by(articles.c.id)
+                if chunk is not None:
+                    query = query.where(articles.c.id.in_(chunk))
+                for row in conn.execution_options(yield_per=500).execute(query).mappings():
+                    if filters is None or selected(row, filters):
+                        yield row
 
 
 def export_path(folder: Path, article_id: str) -> Path:
@@ -136,6 +166,28 @@ def _public(row) -> dict:
 
 
 def _markdown(row) -> str:
+    """The article as Markdown: its title as `# `, its facts in italics, then its text, subheadings as
+    `## `. The stored text marks no headings (paragraphs, list items as "- item"): they are read back
+    as the library reads plain text, a short line without closing punctuation."""
     head = f"# {row['title']}\n\n" if row["title"] else ""
     facts = ", ".join(f"{k}: {row[k]}" for k in ("source", "published", "author", "url") if row[k])
-    return f"{head}{'_' + facts + '_' + chr(10) + chr(10) if facts else ''}{row['text']}\n"
+    return f"{head}{'_' + facts + '_' + chr(10) + chr(10) if facts else ''}{markdown_body(row['text'])}\n"
+
+
+def markdown_body(text: str) -> str:
+    """The published text in Markdown: subheadings as `## `, list items as they are (`- item`), and a
+    paragraph that Markdown would take for a heading or a list (a leading "#", "1.") escaped."""
+    parts = []
+    for block in split_blocks(text):
+        if block.kind == "heading":
+            parts.append(f"## {block.text}")
+        elif block.kind == "item":
+            parts.append(f"- {block.text}")
+        else:
+            parts.append(_NUMBERED.sub(r"\1\\\2", _LEADING_MARK.sub(r"\\\1", block.text, count=1), count=1))
+    return "\n\n".join(parts)
+
+
+# What Markdown would read as a heading, a quote or a list at the start of a paragraph.
+_LEADING_MARK = re.compile(r"^(#|>|[-+*](?=\s))")
+_NUMBERED = re.compile(r"^(\d+)([.)])(?=\s)")

@@ -1,8 +1,11 @@
-"""End to end through the real Prefect UI: a custom run of the rerun deployment, typed into the form.
+"""End to end through the real Prefect UI: a custom run of the rerun deployment, typed into the form,
+then what the run did to each article, from the run's page: the outcomes table, the removals in
+Markdown, and the review report over HTTP.
 
-A local Prefect server (its own PREFECT_HOME, a free port) and `python -m flows serve` (the
-deployments of prefect.yaml, writing to a temporary SQLite store) run as subprocesses; headless
-Chromium drives the UI the way an editor would. Selectors are those of the Prefect 3.8 UI.
+`python -m flows ui` (what `make ui` runs: a local Prefect server with its own PREFECT_HOME on a free
+port, the review reports' server on the next port, and the deployments of prefect.yaml, writing to a
+temporary SQLite store) runs as a subprocess; headless Chromium drives the UI the way an editor would.
+Selectors are those of the Prefect 3.8 UI.
 """
 import json
 import os
@@ -70,34 +73,41 @@ def _stop(process) -> None:
             process.wait()
 
 
+def _free_pair() -> int:
+    """A free port whose next port is free too: the UI's and the reports' port."""
+    for _ in range(50):
+        port = _free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two free ports in a row")
+
+
 @pytest.fixture(scope="module")
 def prefect_ui(tmp_path_factory, chromium_path):
-    """A Prefect server with its UI and the served deployments; yields (UI URL, store URL, folder)."""
+    """`python -m flows ui`; yields (UI URL, reports URL, store URL, folder)."""
     folder = tmp_path_factory.mktemp("prefect-ui")
-    port = _free_port()
+    port = _free_pair()
     api = f"http://127.0.0.1:{port}/api"
     store_url = f"sqlite:///{folder / 'articles.db'}"
-    env = {**os.environ, "PREFECT_HOME": str(folder / "prefect-home"), "PREFECT_API_URL": api,
-           "PREFECT_UI_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_LOGGING_LEVEL": "INFO", "CLEANERS_STORE_URL": store_url}
-    env.pop("CLEANERS_REPORT_DIR", None)
-    server_log, serve_log = folder / "server.log", folder / "serve.log"
-    server = _start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                    env, server_log)
-    served = None
+    env = {**os.environ, "PREFECT_HOME": str(folder / "prefect-home"), "CLEANERS_UI_PORT": str(port),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "INFO",
+           "CLEANERS_STORE_URL": store_url}
+    for name in ("CLEANERS_REPORT_DIR", "CLEANERS_REPORT_PORT", "PREFECT_API_URL", "DISPLAY"):
+        env.pop(name, None)
+    ui_log = folder / "ui.log"
+    ui = _start([sys.executable, "-m", "flows", "ui"], env, ui_log)
     try:
-        _wait("the Prefect server", lambda: _answers(f"{api}/health"), [(server, server_log)], timeout=150)
-        served = _start([sys.executable, "-m", "flows", "serve"], env, serve_log)
         _wait("the served deployments", lambda: _answers(f"{api}/deployments/name/clean-articles/rerun"),
-              [(server, server_log), (served, serve_log)], timeout=120)
-        yield f"http://127.0.0.1:{port}", store_url, folder
+              [(ui, ui_log)], timeout=240)
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", store_url, folder
     finally:
-        for process in (served, server):
-            if process is not None:
-                _stop(process)
-        for log in (server_log, serve_log):  # kept with the screenshots, for when something goes wrong
-            if log.exists():
-                (OUTPUT / log.name).write_text(log.read_text(errors="replace"))
+        _stop(ui)
+        if ui_log.exists():  # kept with the screenshots, for when something goes wrong
+            (OUTPUT / ui_log.name).write_text(ui_log.read_text(errors="replace"))
 
 
 def settle(page) -> None:
@@ -112,10 +122,18 @@ def _form_field(page, name: str):
     return page.locator(".schema-form-property").filter(has=label).first
 
 
+def _open_artifact(page, run_url: str, key: str) -> None:
+    """From the run's page, its Artifacts tab, the artifact of this key."""
+    page.goto(run_url)
+    page.get_by_text("Artifacts", exact=True).first.click()
+    page.get_by_text(key, exact=True).first.click()
+    page.wait_for_url(re.compile(r"/artifacts/artifact/"))
+
+
 def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screenshot):
     from playwright.sync_api import expect
 
-    ui, store_url, folder = prefect_ui
+    ui, reports, store_url, folder = prefect_ui
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     page.goto(f"{ui}/deployments")
@@ -136,8 +154,13 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
     page.get_by_text("Custom run", exact=True).click()
     # The form is filled in once the deployment's defaults have arrived (the inbox path): type only then.
     expect(_form_field(page, "inbox").locator("textarea, input").first).to_have_value(re.compile(r"fixtures/inbox"))
+    # Every field is typed into directly: no "str | None" picker to choose first, and each says what it does.
+    for name in ("source", "since", "rules_dir", "export"):
+        field = _form_field(page, name)
+        expect(field.locator("textarea, input").first).to_be_editable()
+        expect(field.get_by_role("button", name="None", exact=True)).to_have_count(0)
+        expect(field.locator(".schema-form-property__description")).to_contain_text("Empty:")
     ids = _form_field(page, "article_ids")
-    ids.get_by_role("button", name="list", exact=True).click()  # the parameter is list | None
     for index, article_id in enumerate(ARTICLE_IDS):
         ids.get_by_role("button", name="Add item").click()
         ids.locator("textarea").nth(index).fill(article_id)
@@ -146,7 +169,7 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
     expect(force).to_have_attribute("aria-checked", "true")
     for index, article_id in enumerate(ARTICLE_IDS):
         expect(ids.locator("textarea").nth(index)).to_have_value(article_id)
-    ids.evaluate("e => e.scrollIntoView({block: 'start'})")
+    _form_field(page, "source").evaluate("e => e.scrollIntoView({block: 'start'})")
     settle(page)
     screenshot(page, "ui-3-custom-run-form")
 
@@ -157,6 +180,7 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
     page.get_by_role("link", name=run_name, exact=True).click()
     page.wait_for_url(re.compile(r"/runs/flow-run/[0-9a-f-]{36}"))
     run_id = re.search(r"/runs/flow-run/([0-9a-f-]{36})", page.url).group(1)
+    run_url = f"{ui}/runs/flow-run/{run_id}"
 
     state = page.locator(".page-heading-flow-run__meta .state-badge").first
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
@@ -165,13 +189,53 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
         page.wait_for_timeout(1000)
     settle(page)
     screenshot(page, "ui-4-run-completed")
-    assert shown == "Completed", (folder / "serve.log").read_text()[-3000:]
+    assert shown == "Completed", (folder / "ui.log").read_text()[-3000:]
 
     page.get_by_text("Artifacts", exact=True).first.click()
     page.get_by_text("clean-articles-report", exact=True).first.click()
     page.get_by_text("Review report", exact=True).first.wait_for()
     settle(page)
     screenshot(page, "ui-5-run-overview-artifact")
+
+    # What the run did to each input: the outcomes table, quarantined first, then published, then filtered out.
+    _open_artifact(page, run_url, "clean-articles-outcomes")
+    table = page.locator("table").first
+    for article_id in ARTICLE_IDS:
+        row = table.get_by_role("row").filter(has=page.get_by_role("cell").first.filter(has_text=re.compile(rf"^{article_id}$")))
+        expect(row).to_contain_text(re.compile(r"published as version \d"))
+    expect(table).to_contain_text("filtered out")
+    expect(table).to_contain_text("(all 18 inputs)")
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    settle(page)
+    screenshot(page, "ui-6-outcomes-table")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+    # The review inside the UI: each removal struck through in place, its category and rule beside it.
+    _open_artifact(page, run_url, "clean-articles-removals")
+    # (Prefect's Markdown renderer draws ~~text~~ as an element of this class, struck through by its CSS.)
+    struck = page.locator(".markdown-renderer__text--del").filter(has_text="HEUTE ABONNIEREN").first
+    expect(struck).to_be_visible()
+    assert "line-through" in struck.evaluate("e => getComputedStyle(e).textDecorationLine")
+    expect(page.locator("code", has_text="newsletter.de-subscribe-button").first).to_be_visible()
+    struck.evaluate("e => e.scrollIntoView({block: 'center'})")
+    settle(page)
+    screenshot(page, "ui-7-removals-artifact")
+
+    # The review report's link opens the report itself, served over HTTP by `make ui`.
+    _open_artifact(page, run_url, "clean-articles-review")
+    link = page.get_by_role("link", name=f"review-{run_id}.html")
+    assert link.get_attribute("href") == f"{reports}/review-{run_id}.html"
+    link.click()  # the UI may open it in a new tab: follow either
+    page.wait_for_timeout(1500)
+    report_page = next((p for p in page.context.pages if p.url.startswith(reports)), None)
+    if report_page is None:
+        page.goto(link.get_attribute("href"))
+        report_page = page
+    report_page.wait_for_load_state()
+    assert report_page.locator("article.doc").count() == len(ARTICLE_IDS)
+    assert report_page.locator('del[data-rule="newsletter.de-subscribe-button"]').count() == 1
+    settle(report_page)
+    screenshot(report_page, "ui-8-report-over-http")
 
     store = Store(store_url)
     rows = {row["id"]: row for row in store.rows(articles)}
@@ -180,9 +244,4 @@ def test_custom_run_from_the_ui_recleans_the_articles(page, prefect_ui, screensh
     assert {e["article_id"]: e["outcome"] for e in store.rows(ledger, run_id=run_id)} == dict.fromkeys(ARTICLE_IDS, "published")
     parameters = json.loads(next(r for r in store.rows(runs) if r["run_id"] == run_id)["parameters"])
     assert parameters["force"] is True and parameters["article_ids"] == ARTICLE_IDS
-
-    report = folder / "reports" / f"review-{run_id}.html"
-    assert report.exists(), "the run links its review report"
-    page.goto(report.as_uri())
-    assert page.locator("article.doc").count() == len(ARTICLE_IDS)
-    assert page.locator('del[data-rule="newsletter.de-subscribe-button"]').count() == 1
+    assert (folder / "reports" / f"review-{run_id}.html").exists()

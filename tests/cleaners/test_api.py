@@ -127,36 +127,6 @@ def test_name_then_bio_needs_a_writer(name, about, removed):
     assert any(r.rule_id == "author_bio.name-then-bio" for r in result.removals) is removed
 
 
-def test_a_page_waiting_for_another_threads_page_keeps_its_whole_time_budget(monkeypatch):
-    """clean_html works on one page at a time per process (two threads at once crashed in lxml);
-    the wait for the lock is not counted against the waiting page's time budget."""
-    import threading
-    import time
-
-    from cleaners import api as core
-
-    monkeypatch.setenv("CLEANERS_TIME_BUDGET_SECONDS", "1")
-    page = ("<html><body><article><h1>Bridge repairs approved</h1><p>The council approved the budget for the "
-            "bridge repairs on Tuesday after a long debate about the costs and the timetable of the works.</p>"
-            "<p>Members said the plan would be reviewed again next spring, when the first results are in.</p>"
-            "</article></body></html>")
-    outcome = {}
-
-    def clean() -> None:
-        try:
-            outcome["text"] = clean_html(page).text
-        except CleaningError as error:
-            outcome["error"] = error.code
-
-    with core.PAGE_LOCK:  # another page is being worked on
-        waiting = threading.Thread(target=clean)
-        waiting.start()
-        time.sleep(1.5)
-        assert waiting.is_alive() and not outcome  # it waits: pages are not worked on at once
-    waiting.join(30)
-    assert "error" not in outcome and "bridge repairs" in outcome["text"]
-
-
 @pytest.mark.parametrize("first,is_title", [
     pytest.param("Brücke wird bis zum Sommer saniert", True, id="headline"),
     pytest.param("Ukraine-Krieg: Selenskyj bittet um Hilfe", True, id="kicker-headline"),

@@ -38,9 +38,17 @@ def test_pages_that_are_not_text_are_refused(data, code):
     pytest.param("\ufeffGrüße".encode("utf-8"), None, "Grüße", id="utf-8-bom"),
     pytest.param("Grüße".encode("latin-1"), "latin-1", "Grüße", id="given-encoding"),
     pytest.param("Grüße".encode("utf-16-le"), "utf-16-le", "Grüße", id="given-utf-16"),
+    # --encoding utf-16 on a file with its byte-order mark (either order), and a mark that contradicts
+    # the encoding given: the mark says what the bytes are
+    pytest.param("\ufeffGrüße\n".encode("utf-16-le"), "utf-16", "Grüße\n", id="given-utf-16-le-bom"),
+    pytest.param("\ufeffGrüße\n".encode("utf-16-be"), "utf-16", "Grüße\n", id="given-utf-16-be-bom"),
+    pytest.param("\ufeffGrüße".encode("utf-16-le"), "utf-16-be", "Grüße", id="bom-beats-given-order"),
+    pytest.param("\ufeffGrüße".encode("utf-8"), "latin-1", "Grüße", id="utf-8-bom-beats-latin-1"),
+    pytest.param("\ufeffGrüße".encode("utf-32-le"), "utf-16", "Grüße", id="utf-32-bom"),
 ])
 def test_text_files_are_decoded(data, encoding, expected):
     assert decode_text(data, encoding) == expected
+    assert read_bytes(data, encoding=encoding) == ("text", expected)  # as the CLI reads a file
 
 
 @pytest.mark.parametrize("data,code,message", [

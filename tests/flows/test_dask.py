@@ -1,5 +1,5 @@
 """The flow on a real Dask cluster (a scheduler and two workers as separate processes) publishes
-exactly what the default thread runner publishes."""
+exactly what the default runner (worker processes) publishes."""
 import os
 import socket
 import subprocess
@@ -55,15 +55,15 @@ def dask_cluster(tmp_path):
 
 def test_dask_cluster_publishes_the_same_articles(dask_cluster, tmp_path):
     on_dask = f"sqlite:///{tmp_path / 'dask.db'}"
-    on_threads = f"sqlite:///{tmp_path / 'threads.db'}"
+    on_default = f"sqlite:///{tmp_path / 'default.db'}"
     summary = clean_articles(inbox=DEFAULT_INBOX, store_url=on_dask, task_runner=dask_cluster, batch_size=3)
-    clean_articles(inbox=DEFAULT_INBOX, store_url=on_threads, batch_size=3)
+    clean_articles(inbox=DEFAULT_INBOX, store_url=on_default, batch_size=3)
     assert summary.published == 10
 
     def published(url):
         return {(row["id"], row["content_hash"], row["title"]) for row in Store(url).rows(articles)}
 
-    assert published(on_dask) == published(on_threads)
+    assert published(on_dask) == published(on_default)
 
 
 def test_local_cluster_reports_to_the_runs_own_temporary_server(tmp_path):

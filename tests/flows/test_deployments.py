@@ -72,3 +72,32 @@ def test_rerun_from_the_api_publishes_and_duplicates_nothing(served):
     assert {a["id"]: a["version"] for a in store.rows(articles)} == {k: v + 1 for k, v in versions.items()}
     for run in (first, second):
         assert store.count(ledger, run_id=str(run.id)) == 2
+
+
+def test_a_second_serve_that_stops_pauses_nothing(served):
+    """`python -m flows serve` on a server someone else runs never pauses the deployments when it stops:
+    another process serves them (Prefect's own default pauses them, and a paused deployment keeps no
+    schedule)."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CLEANERS_STORE_URL": served}
+    second = subprocess.Popen([sys.executable, "-m", "flows", "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    output = ""
+    while "Your deployments are being served" not in output and "serving" not in output.lower():
+        line = second.stdout.readline()
+        assert line or second.poll() is None, output
+        output += line
+        assert time.monotonic() < deadline, output
+    time.sleep(2)
+    second.send_signal(signal.SIGINT)
+    output += second.communicate(timeout=60)[0]
+    assert "Pausing" not in output, output
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("clean-articles/scheduled")
+        rerun = client.read_deployment_by_name("clean-articles/rerun")
+    assert not deployment.paused and not rerun.paused
+    assert [s.active for s in deployment.schedules] == [True]

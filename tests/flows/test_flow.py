@@ -1,4 +1,6 @@
 """The clean-articles flow under a real (test) Prefect server: summary, ledger, artifacts, reruns."""
+import json
+
 import pytest
 
 from flows.clean_articles import clean_articles
@@ -83,3 +85,83 @@ def test_no_flow_run_of_prefect_records_the_store_password(postgres_database):
         assert children, "the batches run in a subflow"
         for run in [parent, *children]:
             assert secret not in str(run.parameters), run.name
+
+
+def _artifact(client, key: str, run_id: str):
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    (found,) = client.read_artifacts(artifact_filter=ArtifactFilter(
+        key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    return found
+
+
+def test_the_outcomes_table_and_the_review_show_each_article(tmp_path):
+    """The UI's view of a run: each input with its outcome, the removals in Markdown, the report linked."""
+    from prefect.client.orchestration import get_client
+
+    store_url = f"sqlite:///{tmp_path / 'a.db'}"
+    summary = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url)
+    with get_client(sync_client=True) as client:
+        outcomes, removals, overview, link = (_artifact(client, key, summary.run_id) for key in (
+            "clean-articles-outcomes", "clean-articles-removals", "clean-articles-report", "clean-articles-review"))
+    rows = json.loads(outcomes.data) if isinstance(outcomes.data, str) else outcomes.data
+    assert len(rows) == 18 + 1 and rows[-1]["id"] == "(all 18 inputs)"
+    assert rows[-1]["outcome"] == "published 10, quarantined 8"
+    assert [row["outcome"].split(":")[0] for row in rows[:8]] == ["quarantined"] * 8  # what needs a look comes first
+    seed = next(row for row in rows if row["id"] == "002_65eea8b01307b085")
+    assert seed["outcome"] == "published as version 1" and seed["source"] == "dailyai.com"
+    assert seed["title"].startswith("Demonstranten kritisieren") and "newsletter 7" in seed["removed"]
+    assert rows[-1]["removed"].startswith("furniture 52, widget 14, newsletter 13")
+
+    text = removals.data
+    assert "~~HEUTE ABONNIEREN~~ _[newsletter · `newsletter.de-subscribe-button`]_" in text
+    assert text.count("\n### ") == 10 and f"review-{summary.run_id}.html" in text
+    assert summary.report and summary.report.endswith(f"review-{summary.run_id}.html")
+    assert f"File: `{summary.report}`" in overview.data
+    assert "](file:///" in link.data  # no report server runs here: the file itself
+
+
+def test_outcomes_list_the_first_rows_then_the_totals(tmp_path):
+    from flows.artifacts import outcome_rows
+
+    store_url = f"sqlite:///{tmp_path / 'a.db'}"
+    summary = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url, source="dailyai.com")
+    assert summary.filtered > 0 and not summary.filter_matched_nothing
+    rows = outcome_rows(summary, Store(store_url), ["x-1", "x-2"], limit=3)
+    assert len(rows) == 4
+    assert rows[-1]["id"] == f"(all {summary.read} inputs; {summary.read - 3} more not listed here)"
+    full = outcome_rows(summary, Store(store_url), [f"left-{i}" for i in range(summary.filtered)], limit=1000)
+    assert [row["outcome"] for row in full].count("filtered out") == summary.filtered
+
+
+def test_an_id_or_a_filter_that_matches_nothing_is_said(tmp_path, caplog):
+    import logging
+
+    store_url = f"sqlite:///{tmp_path / 'a.db'}"
+    with caplog.at_level(logging.INFO):
+        summary = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url,
+                                 article_ids=["004_e3f12a9e40013616", "004_e3f12a9e4001361"])  # a typo
+    assert summary.unmatched_ids == ["004_e3f12a9e4001361"] and not summary.filter_matched_nothing
+    assert summary.published == 1 and summary.filtered == 17
+    logged = caplog.text
+    assert "1 id(s) of article_ids match no input of the inbox: '004_e3f12a9e4001361'" in logged
+    assert "published 1, quarantined 0, unchanged 0, filtered out 17 of 18 inputs" in logged
+    assert "warning: 1 id(s) of article_ids match no input" in summary.as_text()
+
+    nothing = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url, source="dailyai.con")
+    assert nothing.filter_matched_nothing and nothing.unmatched_ids == []
+    assert nothing.warnings() == ["the filters (source='dailyai.con') matched none of the inbox's 18 input(s): "
+                                  "nothing was cleaned"]
+    assert json.loads(Store(store_url).rows(runs, run_id=nothing.run_id)[0]["summary"])["filter_matched_nothing"] is True
+    everything = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url)
+    assert everything.warnings() == []
+
+
+def test_the_run_form_s_empty_fields_are_options_not_set(tmp_path):
+    """What the Run form sends for fields left empty: "", [] (the deployment's defaults)."""
+    store_url = f"sqlite:///{tmp_path / 'a.db'}"
+    summary = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url, source="", since="", until="", article_ids=[],
+                             rules_dir="", export="", batch_size=20)
+    assert (summary.inputs, summary.published, summary.filtered) == (18, 10, 0)
+    since = clean_articles(inbox=DEFAULT_INBOX, store_url=store_url, since="2100-01-01")
+    assert since.filter_matched_nothing and "since=2100-01-01T00:00:00" in since.warnings()[0]

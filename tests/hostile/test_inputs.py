@@ -22,6 +22,7 @@ import pytest
 from flows import inbox
 from flows.pipeline import RunOptions, process_batch
 from flows.store import Store, articles
+from schemas.reasons import reason_code
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "hostile-secret-7f3a"
@@ -89,7 +90,7 @@ def test_nothing_from_outside_reaches_the_batch(store_url, linked_inbox):
         batch = process_batch(inbox.scan(str(linked_inbox)), RunOptions(store_url=store_url))
     leaked = json.dumps(batch, default=str)
     assert SECRET not in leaked and "PATH=" not in leaked  # the secret file, the flow's environment
-    assert {q["article_id"]: q["reason"].split(":")[0] for q in batch["quarantined"]} == dict.fromkeys(
+    assert {q["article_id"]: reason_code(q["reason"]) for q in batch["quarantined"]} == dict.fromkeys(
         ("env", "out", "outdir", "pipe"), "refused")
 
 
@@ -271,7 +272,8 @@ def test_nfc_and_nfd_forms_of_an_id_are_one_id(store_url, tmp_path, same_content
                     encoding="utf-8")
     batch = process_batch(inbox.scan(str(path)), RunOptions(store_url=store_url))
     assert [(e["article_id"], e["outcome"]) for e in batch["ledger"]] == [(nfc, outcome) for outcome in outcomes]
-    assert all(q["reason"].startswith("duplicate_id: 2 inputs") for q in batch["quarantined"])
+    assert all(q["reason"].startswith("2 inputs of the inbox have this id") and reason_code(q["reason"]) == "duplicate_id"
+               for q in batch["quarantined"])
 
 
 # --- 6. options that are no encoding or no width, files that are not there ----------------------------

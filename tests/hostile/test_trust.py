@@ -15,6 +15,7 @@ from flows.settings import FlowSettings
 from flows.store import STORE_URL_ENV, Store, StoreUnavailable, safe_url, template_seen
 from schemas import CleanArticle, failures_by_id
 from schemas.models import MARKUP, content_hash
+from schemas.reasons import reason_code
 
 # --- 1. No secret of a store URL in what the pipeline shows ----------------------------------------
 
@@ -144,7 +145,7 @@ def test_quarantined_articles_do_not_count_towards_a_template(store_url, tmp_pat
         first = _publish(store_url, tmp_path, "first", quarantined)
         assert not first["published"] and len(first["quarantined"]) == THRESHOLD - 1
         batch = _publish(store_url, tmp_path, "second", [victim])
-    assert all(q["reason"].startswith("text: str_length") for q in batch["quarantined"])
+    assert all(reason_code(q["reason"]) == "text.str_length" for q in batch["quarantined"])
     assert [a["id"] for a in batch["published"]] == ["de-6"]
     assert SHARED in Store(store_url).article("de-6")["text"] and not batch["removals"]
 
@@ -156,7 +157,7 @@ def test_an_article_quarantined_once_its_template_is_out_is_not_recorded(store_u
                       f"verletzt wurde niemand.\n\n{SHARED}")}
     batch = _publish(store_url, tmp_path, "second", [short])
     # Long enough as cleaned, too short once the shared paragraph is out as a template: quarantined.
-    assert [(q["article_id"], q["reason"].split(":")[0]) for q in batch["quarantined"]] == [("short", "text")]
+    assert [(q["article_id"], reason_code(q["reason"])) for q in batch["quarantined"]] == [("short", "text.str_length")]
     assert not Store(store_url).rows(template_seen, article_id="short")
 
 
@@ -199,7 +200,7 @@ def test_the_schema_checks_the_same_markup(sentence, failures):
     row = {"id": "a", "url": None, "source": None, "title": "Titel", "text": body, "language": "de",
            "published": None, "content_hash": content_hash(body), "rules_version": "v1"}
     found = failures_by_id(CleanArticle.to_schema(), pd.DataFrame([row]), "id").get("a", [])
-    assert [reason.split(" ")[1] for reason in found] == failures, found
+    assert [reason_code(reason) for reason in found] == failures, found
 
 
 def test_prose_with_comparison_signs_is_published_and_a_tag_is_not(tmp_path):
@@ -212,4 +213,4 @@ def test_prose_with_comparison_signs_is_published_and_a_tag_is_not(tmp_path):
         {"id": "tagged", "url": "https://www.example-news.de/m/2", "text": tagged}])
     assert [a["id"] for a in batch["published"]] == ["prose"]
     assert "a<b und c>d" in batch["published"][0]["text"]
-    assert [(q["article_id"], q["reason"].split(":")[0]) for q in batch["quarantined"]] == [("tagged", "markup")]
+    assert [(q["article_id"], reason_code(q["reason"])) for q in batch["quarantined"]] == [("tagged", "markup")]
