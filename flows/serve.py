@@ -112,15 +112,21 @@ def ui() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in (served, server):  # prefect ignores SIGTERM: stop with SIGINT
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        for process in (served, server):
+            stop(process, timeout=20)
         reports.shutdown()
         reports.server_close()
+
+
+def stop(process: subprocess.Popen | None, timeout: float) -> None:
+    """Stop a Prefect process, which ignores SIGTERM: SIGINT, then kill after `timeout` seconds."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wait_for(url: str, timeout: float, process: subprocess.Popen | None = None) -> bool:

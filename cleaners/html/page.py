@@ -10,7 +10,7 @@ from .. import detect, guards
 from ..detect.repeated_paragraph import survey
 from ..errors import CleaningError
 from ..metadata.page import page_metadata
-from ..model import Block, Metadata, Removal
+from ..model import PROSE_WORDS, Block, Metadata, Removal
 from ..rules import RuleSet
 from ..text.language import choose_language
 from ..text.normalize import mend_split_nbsp
@@ -58,9 +58,42 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
         page.blocks = _extracted(page, url, verdicts, context)
     if not page.blocks:
         raise CleaningError("no_article", "no article text found in the page")
+    if _only_furniture(page.blocks, page.word_sources):
+        raise CleaningError("no_article", "the page holds only navigation, header and footer text: no article")
     page.pruned = verdicts.removals
     page.language = choose_language(page.language, " ".join(b.text for b in page.blocks[:40]))
     return page
+
+
+# Where a page keeps its furniture: the extractor's fallback may return a menu as the "article".
+# Only a few words without a sentence among them are judged so: pages do wrap whole articles in a
+# <header> or an <aside> (unclosed, or misnamed), and those must stay.
+_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo"})
+FURNITURE_SHARE = 0.9
+MAX_FURNITURE_WORDS = 40
+
+
+def _only_furniture(blocks: list[Block], word_sources: list) -> bool:
+    """Is the extracted text a few words, no sentence, and (nearly) all of them, where they could be
+    found on the page, inside its navigation, header, footer or sidebars (outside <article>, <main>)?"""
+    if sum(block.words for block in blocks) > MAX_FURNITURE_WORDS or any(block.words >= PROSE_WORDS for block in blocks):
+        return False
+    found = [owner for owner in word_sources if owner is not None]
+    memo: dict = {}
+    return bool(found) and sum(_in_furniture(owner, memo) for owner in found) >= FURNITURE_SHARE * len(found)
+
+
+def _in_furniture(element, memo: dict) -> bool:
+    if element not in memo:
+        memo[element] = False
+        for node in (element, *element.iterancestors()):
+            if node.tag in ("article", "main"):
+                break
+            if node.tag in _FURNITURE_TAGS or node.get("role") in _FURNITURE_ROLES:
+                memo[element] = True
+                break
+    return memo[element]
 
 
 def _prepared(html: str | bytes):

@@ -20,6 +20,7 @@ import urllib.request
 
 import pytest
 
+from flows.serve import stop
 from flows.store import Store, articles, ledger, runs
 
 from .conftest import OUTPUT, ROOT
@@ -63,14 +64,6 @@ def _start(args: list[str], env: dict, log):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def _stop(process) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _free_pair() -> int:
@@ -105,7 +98,7 @@ def prefect_ui(tmp_path_factory, chromium_path):
               [(ui, ui_log)], timeout=240)
         yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}", store_url, folder
     finally:
-        _stop(ui)
+        stop(ui, timeout=30)
         if ui_log.exists():  # kept with the screenshots, for when something goes wrong
             (OUTPUT / ui_log.name).write_text(ui_log.read_text(errors="replace"))
 

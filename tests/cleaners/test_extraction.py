@@ -7,7 +7,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from cleaners import clean_html
+from cleaners import CleaningError, clean_html
 from cleaners.html import extract, parse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -81,3 +81,29 @@ def test_parser_makes_the_same_tree_as_trafilatura(path):
     assert (ours is None) == (theirs is None)
     if ours is not None:
         assert etree.tostring(ours) == etree.tostring(theirs)
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param("<html><body><nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+                 "<footer>© 2024 Example</footer></body></html>", id="menu-and-footer"),
+    pytest.param("<html><body><header><a href='/'>Startseite</a></header><div role='navigation'><ul>"
+                 "<li><a href='/a'>Politik</a></li><li><a href='/b'>Wirtschaft</a></li></ul></div>"
+                 "<footer><p>Impressum</p><p>Datenschutz</p></footer></body></html>", id="header-roles-footer"),
+])
+def test_a_page_of_navigation_and_footer_only_has_no_article(page):
+    with pytest.raises(CleaningError) as raised:
+        clean_html(page)
+    assert raised.value.code == "no_article"
+
+
+def test_a_short_article_beside_a_big_menu_is_kept():
+    menu = "".join(f"<li><a href='/{i}'>Rubrik {i}</a></li>" for i in range(40))
+    page = f"<html><body><nav><ul>{menu}</ul></nav><article><h1>Brücke</h1><p>{SENTENCE}</p></article></body></html>"
+    assert SENTENCE.strip().split(".")[0] in clean_html(page).text
+
+
+def test_an_article_wrapped_in_a_header_element_is_kept():
+    """Pages do wrap whole articles in a <header> (unclosed, or misnamed): that is no furniture."""
+    page = (f"<html><body><header class='top-menu'><nav><a href='/'>Home</a></nav><h1>Brücke</h1>"
+            f"<p>{SENTENCE * 3}</p><p>{SENTENCE * 2}</p></header></body></html>")
+    assert "Die Stadtverwaltung hat am Montag beschlossen" in clean_html(page).text

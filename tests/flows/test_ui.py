@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.serve import free_port_after, port_holder, port_taken_message, report_url, start_report_server
+from flows.serve import free_port_after, port_holder, port_taken_message, report_url, start_report_server, stop
 from flows.settings import FlowSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,12 +127,7 @@ def test_starting_the_ui_twice_leaves_the_first_one_serving(tmp_path):
         assert status == 200 and b"Review reports" in body and str(reports).encode() in body
         assert "Prefect UI: http://127.0.0.1:%d" % port in log.read_text()
     finally:
-        if first.poll() is None:
-            first.send_signal(signal.SIGINT)
-            try:
-                first.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                first.kill()
+        stop(first, timeout=60)
     assert first.returncode is not None
     assert port_holder(port) is None and port_holder(port + 1) is None, "everything it started has stopped"
 
