@@ -24,6 +24,7 @@ KEPT_SHARE = 0.8
 # Where a text sat: the tag of an element around it, or a part of its class, id or role
 # ("site-footer" -> footer, "comment-list" -> comments). The nearest such element names the region.
 _TAG_REGION = {"nav": "navigation", "header": "header", "footer": "footer", "aside": "sidebar", "menu": "navigation"}
+FURNITURE_TAGS = frozenset(_TAG_REGION)  # the page's furniture by its tag alone (html/page.py too)
 _NAME_REGION = {
     **dict.fromkeys(("comment", "comments", "kommentar", "kommentare", "discussion", "disqus", "replies"), "comments"),
     **dict.fromkeys(("nav", "navigation", "navbar", "menu", "breadcrumb", "breadcrumbs", "pagination"), "navigation"),

@@ -20,11 +20,10 @@ from ..model import PROSE_WORDS
 from ..text.blocks import ends_with
 from ..text.words import languages, words
 from .base import Detector, Entry
-from .verdicts import is_substantial
+from .verdicts import closed_like_a_sentence, is_substantial
 
 MIN_TAIL_LINES = 3
 MIN_TEASERS = 2
-_SENTENCE_END = tuple(".!?…\"”“»’)")  # a closing quote or bracket mostly follows a sentence's mark
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 MIN_HEADLINE_WORDS = 4
 
@@ -38,7 +37,7 @@ IDS = {
 
 
 def _short_line(block) -> bool:
-    return block.words < PROSE_WORDS and block.kind != "quote" and not ends_with(block.text, _SENTENCE_END)
+    return block.words < PROSE_WORDS and block.kind != "quote" and not closed_like_a_sentence(block)
 
 
 @lru_cache(maxsize=8)

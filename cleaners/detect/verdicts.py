@@ -8,9 +8,14 @@ from ..text.sentences import sentence_spans
 _TERMINAL = tuple(".!?…\"”“»'’)")
 
 
+def closed_like_a_sentence(block: Block) -> bool:
+    """The block ends with a sentence's mark (or a closing quote or bracket, which mostly follows one)."""
+    return ends_with(block.text, _TERMINAL)
+
+
 def is_substantial(block: Block) -> bool:
     """A block that reads like article prose: long enough and closed like a sentence."""
-    return block.words >= PROSE_WORDS and ends_with(block.text, _TERMINAL)
+    return block.words >= PROSE_WORDS and closed_like_a_sentence(block)
 
 
 def _single_spaced(text: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .. import detect, guards
+from ..detect.left_out import FURNITURE_TAGS
 from ..detect.repeated_paragraph import survey
 from ..errors import CleaningError
 from ..metadata.page import page_metadata
@@ -68,7 +69,6 @@ def extract_page(html: str | bytes, *, url: str | None, ruleset: RuleSet, source
 # Where a page keeps its furniture: the extractor's fallback may return a menu as the "article".
 # Only a few words without a sentence among them are judged so: pages do wrap whole articles in a
 # <header> or an <aside> (unclosed, or misnamed), and those must stay.
-_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo"})
 FURNITURE_SHARE = 0.9
 MAX_FURNITURE_WORDS = 40
@@ -90,7 +90,7 @@ def _in_furniture(element, memo: dict) -> bool:
         for node in (element, *element.iterancestors()):
             if node.tag in ("article", "main"):
                 break
-            if node.tag in _FURNITURE_TAGS or node.get("role") in _FURNITURE_ROLES:
+            if node.tag in FURNITURE_TAGS or node.get("role") in _FURNITURE_ROLES:
                 memo[element] = True
                 break
     return memo[element]
