@@ -10,6 +10,7 @@ region of the page, named by where it sat (navigation, header, footer, sidebar, 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -98,15 +99,23 @@ class _Kept:
         if words in self.records:
             self.records.remove(words)
             return True
+        count = len(words)
         for start in self._candidates(words):
+            end = start + count
+            if self.words[start:end] == words and self.used.find(1, start, end) == -1:
+                # The usual case, the whole text word for word: marked in slices (C speed).
+                self.used[start:end] = b"\x01" * count
+                self.owners[start:end] = [owner] * count
+                self.at = max(self.at, end)
+                return True
             matched = [start + offset for offset, word in enumerate(words)
                        if start + offset < len(self.words) and self.words[start + offset] == word
                        and not self.used[start + offset]]
-            if len(matched) >= KEPT_SHARE * len(words):
+            if len(matched) >= KEPT_SHARE * count:
                 for position in matched:
                     self.used[position] = 1
                     self.owners[position] = owner
-                self.at = max(self.at, start + len(words))
+                self.at = max(self.at, end)
                 return True
         return False
 
@@ -127,8 +136,9 @@ class _Kept:
         """Where each run of three extracted words starts."""
         if self._starts is None:
             self._starts = {}
-            for index in range(len(self.words) - 2):
-                self._starts.setdefault(tuple(self.words[index:index + 3]), []).append(index)
+            words = self.words
+            for index, run in enumerate(zip(words, words[1:], words[2:])):
+                self._starts.setdefault(run, []).append(index)
         return self._starts
 
 
@@ -166,14 +176,19 @@ def _texts(root):
 
 def _region(element, memo: dict) -> tuple[str, object]:
     """The furniture region a text sat in (the nearest named one below the body) and the element
-    that groups its record: that region's element, or else the text's nearest block element."""
-    named = _named_ancestry(element, memo)
-    if named is not None:
-        return named
-    block = element
-    while block is not None and (block.tag if isinstance(block.tag, str) else "") not in _BLOCKS:
-        block = block.getparent()
-    return "not-extracted", block
+    that groups its record: that region's element, or else the text's nearest block element.
+    Computed once per element (a page's texts share few elements)."""
+    key = (element, "region")
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _named_ancestry(element, memo) or ("not-extracted", _block_of(element))
+    return found
+
+
+def _block_of(element):
+    while element is not None and (element.tag if isinstance(element.tag, str) else "") not in _BLOCKS:
+        element = element.getparent()
+    return element
 
 
 def _named_ancestry(node, memo: dict):
@@ -209,6 +224,11 @@ def _region_of(node, memo: dict) -> str | None:
 
 def _named_region(node) -> str | None:
     names = f"{node.get('class') or ''} {node.get('id') or ''} {node.get('role') or ''}"
+    return _region_named(names) if names != "  " else None
+
+
+@lru_cache(maxsize=4096)  # a page repeats its class names: read each once
+def _region_named(names: str) -> str | None:
     for part in _NAME_PART.findall(names.casefold()):
         region = _NAME_REGION.get(part)
         if region:

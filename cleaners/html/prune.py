@@ -83,8 +83,17 @@ def paragraph_chars(element) -> int:
     return sum(map(len, _PARAGRAPH_TEXT(element)))
 
 
+# For a whole page: all its text less what sits in those elements (each text once: a node-set),
+# which libxml2 finds without testing the ancestors of every text.
+_ALL_TEXT = etree.XPath("descendant-or-self::text()", smart_strings=False)
+_NOT_PROSE_TEXT = etree.XPath("descendant-or-self::*[self::script or self::style or self::noscript or self::template"
+                              " or self::a]/descendant::text()", smart_strings=False)
+
+
 def text_chars(element) -> int:
     """The characters of the visible text in (or at) an element that is not a link's, white space included."""
+    if element.getparent() is None:  # the page: nothing around it to look at
+        return sum(map(len, _ALL_TEXT(element))) - sum(map(len, _NOT_PROSE_TEXT(element)))
     return sum(map(len, _PROSE_TEXT(element)))
 
 
