@@ -10,7 +10,9 @@ region of the page, named by where it sat (navigation, header, footer, sidebar, 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import accumulate
 
 from lxml import etree
 
@@ -90,7 +92,9 @@ class _Kept:
         self.at = 0
         self.title = title
         self.records = [r for r in records if r]
-        self._starts: dict[tuple, list[int]] | None = None  # built when first needed
+        self._joined: str | None = None  # for `starts`, made when first needed
+        self._distinct: frozenset[str] = frozenset()
+        self._offsets: list[int] = []
 
     def take(self, words: list[str], owner=None) -> bool:
         if words == self.title:
@@ -129,17 +133,24 @@ class _Kept:
             yield start
             start += 1
         if len(words) >= 3:
-            yield from (start for start in self.starts().get(tuple(words[:3]), ()) if start >= self.at + self.WINDOW
-                        or start < self.at)
+            yield from (start for start in self.starts(words[:3]) if start >= self.at + self.WINDOW or start < self.at)
 
-    def starts(self) -> dict[tuple, list[int]]:
-        """Where each run of three extracted words starts."""
-        if self._starts is None:
-            self._starts = {}
-            words = self.words
-            for index, run in enumerate(zip(words, words[1:], words[2:])):
-                self._starts.setdefault(run, []).append(index)
-        return self._starts
+    def starts(self, three: list[str]):
+        """Where these three words follow each other in the extracted words, in order. Most texts
+        asked about are furniture whose first word the article never uses: a set says so; the
+        others are searched for in the words joined (in C; an index of every run of three words
+        cost more to build than all the searches of a page)."""
+        if self._joined is None:
+            self._distinct = frozenset(self.words)
+            self._joined = " " + " ".join(self.words) + " "
+            self._offsets = list(accumulate((len(word) + 1 for word in self.words), initial=0))
+        if three[0] not in self._distinct:
+            return
+        needle = " " + " ".join(three) + " "
+        found = self._joined.find(needle)
+        while found != -1:
+            yield bisect_left(self._offsets, found)  # the word whose leading space is at `found`
+            found = self._joined.find(needle, found + 1)
 
 
 def _left_out(root, kept: _Kept):
