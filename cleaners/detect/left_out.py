@@ -92,8 +92,8 @@ class _Kept:
         self.at = 0
         self.title = title
         self.records = [r for r in records if r]
+        self.distinct = frozenset(extracted)
         self._joined: str | None = None  # for `starts`, made when first needed
-        self._distinct: frozenset[str] = frozenset()
         self._offsets: list[int] = []
 
     def take(self, words: list[str], owner=None) -> bool:
@@ -103,6 +103,8 @@ class _Kept:
         if words in self.records:
             self.records.remove(words)
             return True
+        if words[0] not in self.distinct:  # every candidate starts with it: most furniture ends here
+            return False
         count = len(words)
         for start in self._candidates(words):
             end = start + count
@@ -136,16 +138,12 @@ class _Kept:
             yield from (start for start in self.starts(words[:3]) if start >= self.at + self.WINDOW or start < self.at)
 
     def starts(self, three: list[str]):
-        """Where these three words follow each other in the extracted words, in order. Most texts
-        asked about are furniture whose first word the article never uses: a set says so; the
-        others are searched for in the words joined (in C; an index of every run of three words
-        cost more to build than all the searches of a page)."""
+        """Where these three words follow each other in the extracted words, in order: searched for
+        in the words joined (in C; an index of every run of three words cost more to build than all
+        the searches of a page, as `take` asks only about texts whose first word the article has)."""
         if self._joined is None:
-            self._distinct = frozenset(self.words)
             self._joined = " " + " ".join(self.words) + " "
             self._offsets = list(accumulate((len(word) + 1 for word in self.words), initial=0))
-        if three[0] not in self._distinct:
-            return
         needle = " " + " ".join(three) + " "
         found = self._joined.find(needle)
         while found != -1:
