@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from .words import languages, words
 
@@ -16,8 +15,7 @@ def detect_language(text: str, sample: int = 4000) -> str | None:
     words = _WORD.findall(text[:sample].lower())
     if len(words) < 5:
         return None
-    counts = Counter(words)  # each distinct word looked up once
-    scores = {lang: sum(counts[word] for word in stop.intersection(counts)) for lang, stop in STOPWORDS.items()}
+    scores = {lang: sum(map(stop.__contains__, words)) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=scores.get)
     if scores[best] < 2 or scores[best] < 1.5 * min(scores.values()):
         return None
