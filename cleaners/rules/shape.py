@@ -138,3 +138,108 @@ def _inner_ways(name: str, value) -> list[list[set[str]]] | None:
     if name == "BRANCH":
         return [way for branch in value[1] for way in _alternatives(list(branch))]
     return None
+
+
+# --- the characters a match can start with -------------------------------------------------------
+# A block whose first character no anchored pattern can start with needs no regex call at all (a
+# call costs microseconds however short the block). Only ASCII is judged: a block that starts with
+# any other character is always tried, and so are patterns this reading cannot vouch for.
+# The regex module's own syntax, which re's parser reads differently or not at all: POSIX classes
+# ([[:alpha:]]), Unicode properties and names, graphemes, and the flags for versions, full case
+# folding, reverse and word modes.
+_REGEX_ONLY_SYNTAX = re.compile(r"\[:\^?\w+:\]|\\[pPNX]|\(\?[a-zA-Z]*[Vfrw]")
+_ASCII_CATEGORIES = {
+    "CATEGORY_DIGIT": "0123456789",
+    "CATEGORY_WORD": "0123456789_abcdefghijklmnopqrstuvwxyz",
+    "CATEGORY_SPACE": " \t\n\r\f\v",
+}
+
+
+@lru_cache(maxsize=4096)
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The lower-cased ASCII characters a match of the pattern can start with (matched with or
+    without IGNORECASE); None when any character may start one (or the pattern is not read here).
+    A match may also start with any non-ASCII character: callers always try blocks that do."""
+    if _REGEX_ONLY_SYNTAX.search(pattern):
+        return None
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _sequence_firsts(list(parsed))
+    return None if found is None or found[1] else frozenset(found[0])
+
+
+def _sequence_firsts(items) -> tuple[set[str], bool] | None:
+    """(first characters, whether the whole sequence can match nothing) or None (anything)."""
+    firsts: set[str] = set()
+    for op, value in items:
+        found = _item_firsts(str(op), value)
+        if found is None:
+            return None
+        firsts |= found[0]
+        if not found[1]:
+            return firsts, False
+    return firsts, True
+
+
+def _item_firsts(name: str, value) -> tuple[set[str], bool] | None:
+    if name == "AT":  # ^, $, \b: zero width
+        return set(), True
+    if name == "LITERAL":
+        return _literal_firsts(chr(value)), False
+    if name == "IN":
+        chars: set[str] = set()
+        for op, item in value:
+            kind = str(op)
+            if kind == "LITERAL":
+                more = _literal_firsts(chr(item))
+            elif kind == "RANGE":
+                low, high = item
+                more = _literal_range(low, high)
+            elif kind == "CATEGORY" and str(item) in _ASCII_CATEGORIES:
+                more = set(_ASCII_CATEGORIES[str(item)])
+            else:  # a negated set, other categories
+                return None
+            if more is None:
+                return None
+            chars |= more
+        return chars, False
+    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
+        return _sequence_firsts(list(value[-1] if name == "SUBPATTERN" else value))
+    if name == "BRANCH":
+        chars, empty = set(), False
+        for branch in value[1]:
+            found = _sequence_firsts(list(branch))
+            if found is None:
+                return None
+            chars |= found[0]
+            empty = empty or found[1]
+        return chars, empty
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, _, body = value
+        found = _sequence_firsts(list(body))
+        return None if found is None else (found[0], found[1] or least == 0)
+    return None  # any character, lookarounds, back-references
+
+
+def _literal_firsts(char: str) -> set[str]:
+    """The ASCII characters (lower-cased) a literal may match, with or without regard to case: the
+    character itself, or for a non-ASCII letter the ASCII letters among its case forms (the Kelvin
+    sign matches k, the long s matches s; "ä" none). A non-ASCII character matches itself, which
+    callers always try."""
+    forms = char + char.lower() + char.upper() + char.casefold()
+    return {form.lower() for form in forms if form.isascii()}
+
+
+def _literal_range(low: int, high: int) -> set[str] | None:
+    if high - low > 1024:  # wide ranges: not worth reading one by one
+        return None
+    return set().union(*(_literal_firsts(chr(code)) for code in range(low, high + 1)))
+
+
+def may_start(firsts: frozenset[str] | None, text: str) -> bool:
+    """Could a match of a pattern with these first characters start this text?"""
+    if firsts is None or not text:
+        return True
+    char = text[0]
+    return not char.isascii() or char.lower() in firsts

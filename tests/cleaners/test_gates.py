@@ -2,6 +2,8 @@
 
 - the literal gate (cleaners/rules/gate.py) in front of the text rules: for every rule and text, when
   the rule's own regex matches, ArticleRules.matching reports it;
+- the first-character check in front of the anchored rules (shape.first_chars): a block whose first
+  character it rules out is never one the rule's regex matches at its start;
 - fold(): every character re.IGNORECASE matches to an ASCII letter folds to that letter;
 - the byte-level gates of normalize_text: whenever the exact character regexes see mojibake or odd
   characters, the bytes do too;
@@ -19,7 +21,7 @@ from lxml import html as lxml_html
 
 from cleaners.rules import load_rules
 from cleaners.rules.gate import Gate, fold, trie_pattern
-from cleaners.rules.shape import NO_LIMIT, required_words, shape
+from cleaners.rules.shape import NO_LIMIT, first_chars, may_start, required_words, shape
 from cleaners.text import normalize
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
@@ -64,6 +66,48 @@ def test_gate_never_holds_back_a_matching_rule_on_generated_text(text):
     reported = {rule.id for rule, _ in ALL_RULES.matching(text)}
     words = len(text.split())
     assert all(rule.id in reported for rule in ALL_RULES.text_rules if rule.matches_block(text, words))
+
+
+ANCHORED_RULES = [rule for n, rule in enumerate(ALL_RULES.text_rules) if ALL_RULES.anchored[n]]
+# Characters that match an ASCII letter without regard to case, or look like one, or are neither.
+_FIRST_CHARACTERS = [chr(code) for code in range(32, 127)] + list("KſİıßẞÄäÖ©«»„“–—•·…€ﬁ０１Ａ")
+
+
+@pytest.mark.parametrize("rule", ANCHORED_RULES, ids=lambda rule: rule.id)
+def test_first_characters_never_rule_out_a_match(rule):
+    firsts = first_chars(rule.pattern)
+    texts = [*rule.examples_remove, *rule.examples_keep]
+    texts += [t.upper() for t in texts] + [t.lower() for t in texts] + [t.swapcase() for t in texts]
+    # every example with its first character changed: what the check rules out must not match
+    texts += [char + t[1:] for t in texts[:8] for char in _FIRST_CHARACTERS if t]
+    for text in texts:
+        if rule.regex._compiled.match(text):
+            assert may_start(firsts, text), f"{rule.id}: {text!r} matches, but its first character was ruled out"
+
+
+@SETTINGS
+@given(st.sampled_from(ANCHORED_RULES), st.sampled_from(_FIRST_CHARACTERS), st.lists(_ALPHABET, max_size=12).map("".join))
+def test_first_characters_never_rule_out_a_match_on_generated_text(rule, first, rest):
+    text = first + rest
+    if rule.regex._compiled.match(text):
+        assert may_start(first_chars(rule.pattern), text)
+
+
+@pytest.mark.parametrize("pattern, text, firsts", [
+    (r"^\d{4}-\d{2}", "2024-05", set("0123456789")),
+    (r"^(?:a|b)?c", "c", {"a", "b", "c"}),
+    (r"^(copyright|©|\(c\))", "© 2024", {"c", "("}),    # "©" matches only itself: always tried
+    (r"(?i)^k", "\u212a", {"k"}),                        # the Kelvin sign matches k without case
+    (r"^[A-ZÄÖÜ]\w+ ist", "Ärztin ist", set("abcdefghijklmnopqrstuvwxyz")),
+    (r"^(x)?$", "", None),                               # can match nothing: anything may start it
+    (r"^\S.{0,60}via", "x via", None),                 # any character
+    (r"^[[:alpha:]]", "b", None),                       # POSIX class: the regex module's own syntax
+    (r"^\p{L}", "b", None),
+    (r"^(?=a)a", "a", None),                             # lookarounds are not read
+])
+def test_first_characters_of_patterns(pattern, text, firsts):
+    assert first_chars(pattern) == (None if firsts is None else frozenset(firsts))
+    assert may_start(first_chars(pattern), text)
 
 
 def test_fold_agrees_with_ignorecase_for_every_character():
