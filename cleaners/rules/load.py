@@ -97,14 +97,22 @@ class RuleSet:
         self.by_id = {rule.id: rule for rule in self.rules}
         self._site_rules = [n for n, rule in enumerate(self.rules) if rule.sites]
         self._cache: dict = {}
+        self._shared: dict[tuple[int, ...], ArticleRules] = {}  # by the rules that apply
 
     def for_article(self, language: str | None, source: str | None) -> "ArticleRules":
         # Keyed by the site rules that apply, not by the source: thousands of sources share one set.
         sites = tuple(n for n in self._site_rules if self.rules[n].applies_to(language, source))
         key = (language, sites)
-        if key not in self._cache:
-            self._cache[key] = ArticleRules([r for r in self.rules if r.applies_to(language, source)])
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is None:
+            # Languages without rules of their own (French, Japanese, ...) share one set of rules, and
+            # so its compiled patterns: compiling them costs as much as cleaning a few pages.
+            members = tuple(n for n, rule in enumerate(self.rules) if rule.applies_to(language, source))
+            found = self._shared.get(members)
+            if found is None:
+                found = self._shared[members] = ArticleRules([self.rules[n] for n in members])
+            self._cache[key] = found
+        return found
 
 
 
