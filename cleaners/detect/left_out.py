@@ -185,50 +185,29 @@ def _texts(root):
 
 def _region(element, memo: dict) -> tuple[str, object]:
     """The furniture region a text sat in (the nearest named one below the body) and the element
-    that groups its record: that region's element, or else the text's nearest block element.
-    Computed once per element (a page's texts share few elements)."""
-    key = (element, "region")
-    found = memo.get(key)
+    that groups its record: the outermost of the run of elements named alike (a menu's items under
+    its <nav>), or else the text's nearest block element. Worked out once per element, from the top
+    down: an element's answer follows from its own name and its parent's answer."""
+    found = memo.get(element)
     if found is None:
-        found = memo[key] = _named_ancestry(element, memo) or ("not-extracted", _block_of(element))
-    return found
-
-
-def _block_of(element):
-    while element is not None and (element.tag if isinstance(element.tag, str) else "") not in _BLOCKS:
-        element = element.getparent()
-    return element
-
-
-def _named_ancestry(node, memo: dict):
-    """(region, its outermost element) of the nearest named region around the node, or None;
-    computed once per element of the page."""
-    chain = []
-    found = None
-    while node is not None:
-        if node in memo:
-            found = memo[node]
-            break
-        chain.append(node)
-        name = _region_of(node, memo)
-        if name:
-            top = node  # grouped by the outermost element of that region (a menu's items under its <nav>)
-            while top.getparent() is not None and _region_of(top.getparent(), memo) == name:
-                top = top.getparent()
-            found = (name, top)
-            break
-        node = node.getparent()
-    for visited in chain:
-        memo[visited] = found
-    return found
-
-
-def _region_of(node, memo: dict) -> str | None:
-    key = (node, "name")
-    if key not in memo:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        memo[key] = None if tag in ("body", "html") else _TAG_REGION.get(tag) or _named_region(node)
-    return memo[key]
+        chain = []
+        node = element
+        while node is not None and node not in memo:
+            chain.append(node)
+            node = node.getparent()
+        above = memo.get(node) if node is not None else None  # (region, group element, own name)
+        for node in reversed(chain):
+            tag = node.tag if isinstance(node.tag, str) else ""
+            name = None if tag in ("body", "html") else _TAG_REGION.get(tag) or _named_region(node)
+            if name:
+                above = (name, above[1] if above is not None and above[2] == name else node, name)
+            elif above is not None and above[0] != "not-extracted":
+                above = (above[0], above[1], None)
+            else:
+                above = ("not-extracted", node if tag in _BLOCKS else above[1] if above is not None else None, None)
+            memo[node] = above
+        found = above
+    return found[0], found[1]
 
 
 def _named_region(node) -> str | None:
