@@ -1,6 +1,7 @@
 """The Prefect flow: thin wrappers over the inbox reader, the batch pipeline and the store."""
 from __future__ import annotations
 
+import pickle
 import uuid
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ from pydantic import SecretStr
 
 from . import inbox
 from .artifacts import publish_artifacts
+from .memory import return_large_blocks
 from .options import RunOptions, run_parameters
 from .settings import FlowSettings
 from .store import Store, resolve_url, safe_url
@@ -30,7 +32,12 @@ def list_inbox(options: RunOptions) -> list[inbox.Locator]:
 # quoted: Prefect would otherwise hash and walk every article of every batch in the flow's process.
 # (Not the locators sent to Dask: a quoted argument reaches a Dask worker as a bare tuple.)
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)  # it reads the inbox and the store
-def clean_batch(locators: list[inbox.Locator], options: RunOptions, settings: FlowSettings) -> dict:
+def clean_batch(locators: list[inbox.Locator], options: RunOptions, settings: FlowSettings) -> bytes:
+    """The cleaned batch, pickled (`unpacked` in the flow's process). Prefect keeps what a task
+    returned for as long as the process lives (in copies of the task run's context that its
+    background services hold): a worker process kept every batch it had cleaned as objects
+    (quarantined inputs' payloads, clean texts, removal logs), two to three times its pickled size.
+    It was pickled to reach the flow's process anyway (by the task runner, or Dask)."""
     from .pipeline import process_batch  # here, not at the top: see flows/options.py
 
     batch = process_batch(locators, options, settings)
@@ -39,13 +46,26 @@ def clean_batch(locators: list[inbox.Locator], options: RunOptions, settings: Fl
         batch["filtered_ids"] = [loc.id for loc in locators if loc.id not in handled][:min(batch["filtered"], LISTED_IDS)]
     for line in batch["stopped"]:  # a record that hung or killed its cleaning worker (flows/watchdog.py)
         get_run_logger().warning("cleaning worker stopped: %s", line)
-    return batch
+    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpacked(cleaned: bytes) -> dict:
+    """A batch as clean_batch returned it."""
+    return pickle.loads(cleaned)  # our own worker's bytes, as trusted as the task runner's pickles
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
-def publish_batch(options: RunOptions, run_id: str, batch: dict) -> Counts:
+def publish_batch(options: RunOptions, run_id: str, handed: list[dict]) -> Counts:
+    """Publish the cleaned batch `handed` holds (a list of one), and empty it once published.
+    Prefect keeps a task's parameters in the task run's context, and copies of that context live on
+    in its background services after the task: a batch passed as it is stayed in the flow's process
+    until the run ended, every batch of the run (about 25 MB each on 200 articles, half of them pages).
+    Emptied, the list is all they keep. A failed publish leaves it full, for the task's retry."""
+    batch = handed[0]
     Store(options.store_url.get_secret_value()).publish(run_id, batch)
-    return Counts.of_batch(batch)
+    counts = Counts.of_batch(batch)
+    handed.clear()
+    return counts
 
 
 # The options carry the store URL, which may hold a password, as a SecretStr: Prefect stores and
@@ -66,9 +86,9 @@ def clean_batches(options: RunOptions, settings: FlowSettings, run_id: str) -> t
     for start in range(0, len(locators), options.batch_size):
         cleaning.append(clean_batch.submit(locators[start:start + options.batch_size], options, settings))
         if len(cleaning) >= MAX_IN_FLIGHT:
-            totals += publish_batch(options, run_id, quote(cleaning.pop(0).result()))
-    for future in cleaning:
-        totals += publish_batch(options, run_id, quote(future.result()))
+            totals += publish_batch(options, run_id, quote([unpacked(cleaning.pop(0).result())]))
+    while cleaning:  # each future let go once its batch is published: it holds the batch
+        totals += publish_batch(options, run_id, quote([unpacked(cleaning.pop(0).result())]))
     return len(locators), totals
 
 
@@ -76,6 +96,7 @@ def clean_batches(options: RunOptions, settings: FlowSettings, run_id: str) -> t
 @run_parameters  # its parameters are RunOptions' fields, flat: the Run form, deployments and callers use them
 def clean_articles(**parameters) -> RunSummary:
     """Clean the articles of an inbox, validate them, publish them or quarantine them with reasons."""
+    return_large_blocks()  # the cleaned batches come back here to be published (flows/memory.py)
     options = RunOptions.of_parameters(parameters)  # the Run form's empty fields are options not set
     settings = FlowSettings.read()
     store_url = resolve_url(options.store_url, settings)

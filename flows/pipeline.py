@@ -12,7 +12,7 @@ import pandas as pd
 
 from cleaners import CleaningError, rule_catalogue
 from cleaners.source import registered_domain
-from schemas import RawArticle, clean_article_schema, failures_by_id, removal_schema
+from schemas import clean_article_schema, failures_by_id, raw_article_schema, removal_schema
 from schemas.models import MARKUP, content_hash
 
 from . import inbox
@@ -85,11 +85,7 @@ def process_batch(locators: list[inbox.Locator], options: RunOptions, settings: 
     records = [(record, input_hash) for record, input_hash in records if not unchanged(record["id"], input_hash)]
     if not records:
         return batch.as_dict()
-    # Object columns: the frame holds the records' own strings. pandas' default string columns copy
-    # every page into Arrow buffers (about 100 MB of a worker's peak for a batch of 200 records, half
-    # of them pages); the checks find the same failures either way.
-    frame = pd.DataFrame([record for record, _ in records], columns=list(inbox.FIELDS), dtype=object)
-    raw_failures = failures_by_id(RawArticle.to_schema(), frame, "id")
+    raw_failures = _raw_failures([record for record, _ in records])
     for record, input_hash in records:
         if record["id"] in raw_failures:
             batch.quarantine(record["id"], input_hash, rules.version, raw_failures[record["id"]], record)
@@ -101,6 +97,15 @@ def process_batch(locators: list[inbox.Locator], options: RunOptions, settings: 
     if accepted:
         _validate_and_publish(accepted, rules, batch, Store(store_url), settings.template_min_articles)
     return batch.as_dict()
+
+
+def _raw_failures(records: list[dict]) -> dict[str, list[str]]:
+    """RawArticle's failures of the records to clean, by id."""
+    # Object columns: the frame holds the records' own strings. pandas' default string columns copy
+    # every page into Arrow buffers (about 100 MB of a worker's peak for a batch of 200 records, half
+    # of them pages); the checks find the same failures either way.
+    frame = pd.DataFrame(records, columns=list(inbox.FIELDS), dtype=object)
+    return failures_by_id(raw_article_schema(), frame, "id")
 
 
 def _triage(pairs, options: RunOptions, batch: Batch) -> tuple[list[tuple], list[tuple]]:
@@ -142,9 +147,13 @@ def _checked(candidates, outcomes, rules, batch: Batch, quarantine_held_back: bo
     others are quarantined."""
     accepted = []
     for (record, input_hash), result in zip(candidates, outcomes):
+        if isinstance(result, CleaningError):  # a limit, a stopped worker, or a bug in the library
+            # Not raised here: raised, the outcome would hold a traceback holding this frame, which
+            # holds the outcomes: a cycle that kept the whole batch (its pages and results) in
+            # memory until the garbage collector's next full pass.
+            batch.quarantine(record["id"], input_hash, rules.version, [f"{result.code}: {result}"], record)
+            continue
         try:
-            if isinstance(result, CleaningError):  # a limit, a stopped worker, or a bug in the library
-                raise result
             bad_field = unstorable_field(result)
             if bad_field:
                 raise CleaningError("unstorable", f"the store cannot hold the clean result's {bad_field} "
