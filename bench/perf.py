@@ -2,7 +2,8 @@
 
 Parts (all on the bench pages of ../shared/bench, or PATHS):
   pages  median ms per page of clean_html and of trafilatura.extract(html, url=url), one process,
-         calls interleaved page by page so machine noise hits both alike; target ratio <= 1.15.
+         calls interleaved page by page so machine noise hits both alike; target ratio <= 1.15; and
+         the ratio of their total times over all the pages, target <= 1.10.
   text   clean_text throughput on one core (the process is pinned to one CPU while measuring) over
          trafilatura's favor_recall extraction of the pages, keeping texts of 3-8 KB (UTF-8 bytes);
          target >= 1,000 articles/s, with the built-in rules and with --extra-rules generated rules
@@ -115,9 +116,12 @@ def bench_pages(pages: list[dict]) -> list[dict]:
             times[name].append((time.perf_counter() - start) * 1000)
     med = {name: statistics.median(t) for name, t in times.items()}
     ratio = med["clean_html"] / med["trafilatura"]
+    # The total counts the pages that take the extraction's fallbacks, which the median hides.
+    total = sum(times["clean_html"]) / sum(times["trafilatura"])
     return [row(f"trafilatura.extract median ({len(pages)} pages)", med["trafilatura"], "ms/page"),
             row(f"clean_html median ({errors['clean_html']} raised)", med["clean_html"], "ms/page"),
-            row("clean_html / trafilatura", ratio, "x", "<= 1.15", ratio <= 1.15)]
+            row("clean_html / trafilatura, medians", ratio, "x", "<= 1.15", ratio <= 1.15),
+            row("clean_html / trafilatura, total time over the pages", total, "x", "<= 1.10", total <= 1.10)]
 
 
 # --- part 2: clean_text throughput on one core
