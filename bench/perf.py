@@ -6,7 +6,7 @@ Parts (all on the bench pages of ../shared/bench, or PATHS):
          the ratio of their total times over all the pages, target <= 1.10.
   text   clean_text throughput on one core (the process is pinned to one CPU while measuring) over
          trafilatura's favor_recall extraction of the pages, keeping texts of 3-8 KB (UTF-8 bytes);
-         target >= 1,000 articles/s, with the built-in rules and with --extra-rules generated rules
+         target >= 2,000 articles/s (issue 20), with the built-in rules and with --extra-rules generated rules
          more (default 500, shaped like site packs: "whatever the number of rules loaded"). Timed
          after one warm-up pass over the texts, which compiles the rules of each language once (as a
          long run does; that first pass's rate is printed too), as the best of three rounds in which
@@ -84,6 +84,7 @@ except ImportError:  # fall back to getrusage: largest single process, not the s
 PYTHON = sys.executable
 HUGE_ARTICLES = 100_000
 TEXT_BYTES = (3 * 1024, 8 * 1024)
+TEXT_TARGET, TEXT_TARGET_LABEL = 2000, ">= 2000"  # clean_text articles/s on one core (issue 20)
 MIN_SECONDS = 1.5  # each timed call loops over its texts until at least this long, for a stable rate
 ROUNDS = 3  # rounds of all timed calls, in turn; the best round counts
 RSS_EVERY, PSS_EVERY = 0.2, 2.0  # seconds between memory samples of the flow's processes
@@ -158,12 +159,12 @@ def bench_text(pages: list[dict], texts: list[str], extra_rules: int, workdir: P
     extract_rate = rates["trafilatura"]
     rate = rates["built-in"]
     rows = [row(f"clean_text throughput ({len(sample)} texts of 3-8 KB, {len(load_rules().rules)} built-in rules)",
-                rate, "articles/s", ">= 1000", rate >= 1000)]
+                rate, "articles/s", TEXT_TARGET_LABEL, rate >= TEXT_TARGET)]
     if more:
         total = len(load_rules(more).rules)
         extra = rates[f"{extra_rules} more"]
         rows.append(row(f"clean_text throughput with {extra_rules} generated rules more ({total} in all)", extra,
-                        "articles/s", ">= 1000", extra >= 1000))
+                        "articles/s", TEXT_TARGET_LABEL, extra >= TEXT_TARGET))
     return rows + [
         row("trafilatura.extract on those pages' HTML, same core", extract_rate, "pages/s"),
         row("clean_text texts per trafilatura.extract page", rate / extract_rate, "x"),

@@ -3,8 +3,9 @@
 Each stage function the two entry points call (parsing, every detector, the extraction cascade,
 the blocks, the rendering) is wrapped in a timer for the length of the run; the pages are then
 cleaned one by one, each followed by `trafilatura.extract` on the same page, so that machine
-noise hits both alike. Every figure is in milliseconds per page and as a share of trafilatura's
-time on the same pages. Stages nest (the extraction holds trafilatura's own calls, the article's
+noise hits both alike, after a warm-up pass over them all (which compiles each language's rules
+once, as a long run does). Every figure is in milliseconds per page and as a share of
+trafilatura's time on the same pages. Stages nest (the extraction holds trafilatura's own calls, the article's
 judgement holds the article detectors), so the shares do not add up; "outside the stages" is the
 rest of the entry point. The wrappers cost a little each (about 1 microsecond a call), so totals
 here run slightly above bench/perf.py's. CPU time of this process (time.process_time), so a
@@ -109,7 +110,7 @@ def run(pages: list[dict], text_mode: bool) -> tuple[float, float, Counter, Coun
         def call(item):
             clean_html(item[1]["html"], url=item[1]["url"], language=item[1]["lang"])
 
-    for item in items[:5]:  # warm-up: rule packs loaded and compiled
+    for item in items:  # a warm-up pass: each language's rules compiled once, as in a long run
         try:
             call(item)
         except Exception:
