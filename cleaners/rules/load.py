@@ -105,8 +105,8 @@ class RuleSet:
         key = (language, sites)
         found = self._cache.get(key)
         if found is None:
-            # Languages without rules of their own (French, Japanese, ...) share one set of rules, and
-            # so its compiled patterns: compiling them costs as much as cleaning a few pages.
+            # Languages without rules of their own (French, Japanese, ...) share one prepared set (its
+            # gates and combined patterns), not a copy each.
             members = tuple(n for n, rule in enumerate(self.rules) if rule.applies_to(language, source))
             found = self._shared.get(members)
             if found is None:
