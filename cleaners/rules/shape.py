@@ -151,7 +151,7 @@ _REGEX_ONLY_SYNTAX = re.compile(r"\[:\^?\w+:\]|\\[pPNX]|\(\?[a-zA-Z]*[Vfrw]")
 _ASCII_CATEGORIES = {
     "CATEGORY_DIGIT": "0123456789",
     "CATEGORY_WORD": "0123456789_abcdefghijklmnopqrstuvwxyz",
-    "CATEGORY_SPACE": " \t\n\r\f\v",
+    "CATEGORY_SPACE": " \t\n\r\f\v\x1c\x1d\x1e\x1f",  # str.isspace among ASCII, as \s matches them
 }
 
 
