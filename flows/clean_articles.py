@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from . import inbox
 from .artifacts import publish_artifacts
-from .memory import return_large_blocks
+from .memory import give_back_free_memory, return_large_blocks
 from .options import RunOptions, run_parameters
 from .settings import FlowSettings
 from .store import Store, resolve_url, safe_url
@@ -46,7 +46,10 @@ def clean_batch(locators: list[inbox.Locator], options: RunOptions, settings: Fl
         batch["filtered_ids"] = [loc.id for loc in locators if loc.id not in handled][:min(batch["filtered"], LISTED_IDS)]
     for line in batch["stopped"]:  # a record that hung or killed its cleaning worker (flows/watchdog.py)
         get_run_logger().warning("cleaning worker stopped: %s", line)
-    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+    cleaned = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+    del batch  # the batch's records and results: freed before the heap is trimmed
+    give_back_free_memory()
+    return cleaned
 
 
 def unpacked(cleaned: bytes) -> dict:

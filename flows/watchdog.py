@@ -39,6 +39,8 @@ from typing import NamedTuple
 from cleaners import CleaningError, CleanResult, clean_html, clean_text, load_rules
 from cleaners import settings as library_settings
 
+from .memory import give_back_free_memory
+
 ROOT = str(Path(__file__).resolve().parent.parent)
 # Seconds for a new worker to import lxml and trafilatura, or to load the rules: 1-3 s, far more on a
 # machine under load. Not a record's time: going over it fails the batch (and the task retries it).
@@ -259,7 +261,8 @@ def serve() -> None:
         if kind == "clean":
             connection.send(("done", _sent(_clean_one(message[0], rules))))
             continue
-        settings, rules_dir = message
+        settings, rules_dir = message  # a new batch: the last one's pages are gone, their heap goes back
+        give_back_free_memory()
         _apply(settings)
         try:
             rules = load_rules(rules_dir)
