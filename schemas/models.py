@@ -11,7 +11,6 @@ from functools import lru_cache
 import ftfy
 import pandas as pd
 import pandera.pandas as pa
-from ftfy import badness as ftfy_badness
 from ftfy import chardata
 from ftfy import fixes as ftfy_fixes
 from pandera.typing import Series
@@ -20,6 +19,8 @@ from cleaners import CATEGORIES
 from cleaners.rules.match import skeleton
 from cleaners.text.language import SUPPORTED
 from cleaners.text.normalize import FTFY_CONFIG  # stable: what the library's own repair leaves alone
+
+from . import mojibake
 
 MIN_BODY_CHARS = 150  # shorter than a short news item: something went wrong
 MAX_TITLE_CHARS = 300
@@ -185,7 +186,7 @@ def is_stable(text: str) -> bool:
 
 
 def untouched_by_ftfy(line: str) -> bool:
-    return (_FTFY_TOUCHES.search(line) is None and not ftfy_badness.is_bad(line)
+    return (_FTFY_TOUCHES.search(line) is None and not mojibake.is_bad(line)
             and unicodedata.is_normalized("NFC", line))
 
 
