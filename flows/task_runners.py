@@ -3,6 +3,8 @@ cluster, or a Dask scheduler's address."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
@@ -14,8 +16,8 @@ def make_task_runner(name: str):
     """'processes' (default): one worker process per core, or 'processes:N'; 'threads'; 'dask' (a
     local cluster of worker processes); 'dask://host:port' or 'tcp://...' (a Dask scheduler)."""
     if name in ("", PROCESSES) or name.startswith(PROCESSES + ":"):
-        return ProcessPoolTaskRunner(max_workers=process_workers(name), initializer=_report_to,
-                                     initargs=(_api_url(),))
+        return ProcessPoolTaskRunner(max_workers=process_workers(name), initializer=worker_setup,
+                                     initargs=(_api_url(), os.getpid()))
     if name == "threads":
         # Each thread cleans a batch at a time, and a batch in hand costs a few hundred MB at its peak
         # (records, parsed pages, validation frames); cleaning holds the GIL most of the time, so
@@ -49,8 +51,22 @@ def _api_url() -> str:
     return str(get_client(sync_client=True).api_url)
 
 
-def _report_to(api_url: str) -> None:
+def worker_setup(api_url: str, flow_process: int) -> None:
+    """In each worker process, as it starts: report to the run's server, and end with the flow's
+    process. A worker waits for its next batch on a pipe the flow's process shares with the other
+    workers, so it never learns that the flow's process was killed (the OOM killer, kill -9, a
+    crashed agent): the workers, their cleaning processes and about 400 MB each stayed behind."""
     os.environ["PREFECT_API_URL"] = api_url
+    threading.Thread(target=_end_with, args=(flow_process,), name="end-with-the-flow", daemon=True).start()
+
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def _end_with(flow_process: int) -> None:
+    while os.getppid() == flow_process:  # the flow's process died: the worker is handed to init
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)  # its cleaning process ends with it (flows/watchdog.py)
 
 
 def _local_dask():

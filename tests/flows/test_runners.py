@@ -4,6 +4,7 @@ without a configured server starts."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,45 @@ def test_worker_processes_report_to_the_runs_own_temporary_server(tmp_path):
     finished = [line for line in done.stderr.splitlines() if "Task run 'clean_batch" in line and "Completed" in line]
     assert len(finished) == 4  # 18 inputs in batches of 5, each reported back to the run's server
     assert len(Store(store).rows(articles)) == 10
+
+
+_POOL_OWNER = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+sys.path.insert(0, {root!r})
+from flows.task_runners import worker_setup
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=worker_setup,
+                               initargs=("http://127.0.0.1:1/api", os.getpid()))
+    print(pool.submit(os.getpid).result(), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_a_worker_process_ends_when_the_flows_process_is_killed():
+    """kill -9 of the flow's process (the OOM killer, a crashed agent) left its workers waiting for
+    work for ever, each with its cleaning process, about 400 MB each."""
+    owner = subprocess.Popen([sys.executable, "-c", _POOL_OWNER.format(root=str(ROOT))], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    try:
+        worker = int(owner.stdout.readline())
+        assert _alive(worker)
+        owner.kill()
+        owner.wait(timeout=30)
+        for _ in range(100):
+            if not _alive(worker):
+                break
+            time.sleep(0.1)
+        assert not _alive(worker)
+    finally:
+        owner.kill()
