@@ -3,8 +3,8 @@
 `is_bad` searches a line with one large alternation of character classes: about 150 microseconds a
 line of real non-ASCII text, most of the publishing checks' time per article. Yet each alternative
 needs particular non-ASCII characters to be present (a currency sign after an accented letter, a
-C1 control, "Ã" before a space, ...), and a German or French line rarely holds the characters of
-any alternative. So the alternation is read once, from ftfy's own compiled pattern (so it follows
+C1 control, "Ã" before a space, ...), and most lines of prose hold the characters of no
+alternative (a French line with « », ’ and accents does, and is tested in full). So the alternation is read once, from ftfy's own compiled pattern (so it follows
 ftfy's version), into the sets of non-ASCII characters each alternative needs: a line that holds
 a character of every set of none of them cannot match, and `is_bad` is called only for the others.
 """
@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from re import _constants as sre
-from re import _parser as sre_parse
 
 from ftfy import badness
+
+try:  # the regex parser of Python's own re module (3.11 and later; private, so guarded)
+    from re import _constants as sre
+    from re import _parser as sre_parse
+except ImportError:  # no shortcut: every line goes to ftfy's test
+    sre = sre_parse = None
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ASCII = frozenset(map(chr, range(128)))
@@ -55,10 +59,9 @@ def _any_of(sets: list[frozenset[str]]) -> frozenset[str] | None:
     return sets[0] if sets else None
 
 
-
 def _alternatives(pattern: re.Pattern) -> list[list[frozenset[str]]] | None:
     """What each top-level alternative needs; None when one of them needs no listed character."""
-    if pattern.flags & re.IGNORECASE:  # its classes would match more than they list
+    if sre_parse is None or pattern.flags & re.IGNORECASE:  # ignoring case, classes match more than they list
         return None
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
     alternatives = parsed[0][1][1] if len(parsed) == 1 and parsed[0][0] is sre.BRANCH else [parsed]
